@@ -1,0 +1,1 @@
+//! lfg-store
