@@ -105,7 +105,7 @@ fn summary_html(input: &ReportInput) -> Result<String, ReportError> {
                 signed4(c.ci_high)
             );
             if let Some(p) = c.p_value {
-                let _ = write!(out, ", p = {}", fmt_p(p));
+                let _ = write!(out, ", {}", crate::tables::p_clause(p));
             }
             if c.ci_low <= 0.0 && c.ci_high >= 0.0 {
                 out.push_str(" <i>(interval includes 0: not significant at 95%)</i>");

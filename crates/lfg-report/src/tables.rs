@@ -228,6 +228,16 @@ pub(crate) fn fmt_p(p: f64) -> String {
     }
 }
 
+/// `p = 0.012` or `p < 0.001`, for sentences.
+pub(crate) fn p_clause(p: f64) -> String {
+    let p = fmt_p(p);
+    if p.starts_with('<') {
+        format!("p {p}")
+    } else {
+        format!("p = {p}")
+    }
+}
+
 /// One line of the report summary for a setting.
 #[derive(Debug, Clone)]
 pub(crate) struct SettingSummary {
@@ -318,7 +328,7 @@ pub(crate) fn summary_sentence_md(sum: &SettingSummary) -> String {
             signed4(c.ci_high)
         );
         if let Some(p) = c.p_value {
-            let _ = write!(out, ", p = {}", fmt_p(p));
+            let _ = write!(out, ", {}", p_clause(p));
         }
         if c.ci_low <= 0.0 && c.ci_high >= 0.0 {
             out.push_str(" (interval includes 0: not significant at 95%)");
