@@ -3,6 +3,8 @@
 //! then the mean time of folding in one new user with 20 ratings.
 //!
 //! `cargo run --release -p lfg-baselines --example compare -- <ml-100k dir> [u1] [seeds]`
+//!
+//! Env `LFG_SVD_ORDER` (`shuffle` or `by-user`) overrides the SGD order of svd and bias-svd.
 #![allow(clippy::print_stdout)]
 
 #[path = "../tests/common/mod.rs"]
@@ -31,11 +33,15 @@ fn main() {
     let train = common::read_split(&dir.join(format!("{split}.base")));
     let test = common::read_split(&dir.join(format!("{split}.test")));
     // Same hyperparameters as the Surprise script.
-    let svd = SvdParams {
+    let mut svd = SvdParams {
         factors: 50,
         epochs: 20,
         ..SvdParams::default()
     };
+    if let Ok(order) = std::env::var("LFG_SVD_ORDER") {
+        svd.order = serde_json::from_value(serde_json::Value::String(order))
+            .expect("LFG_SVD_ORDER must be shuffle or by-user");
+    }
     let svdpp = SvdPpParams {
         factors: 20,
         epochs: 20,

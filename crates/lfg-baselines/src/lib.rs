@@ -40,6 +40,6 @@ pub use fold_in::{
 };
 pub use global_mean::GlobalMeanModel;
 pub use params::BaselineParams;
-pub use svd::{SvdModel, SvdParams};
+pub use svd::{SgdOrder, SvdModel, SvdParams};
 pub use svd_pp::{SvdPpModel, SvdPpParams};
 pub use truncated_svd::{SvdSolver, TruncatedSvdModel, TruncatedSvdParams};

@@ -1,6 +1,8 @@
 //! SGD for `svd` and `bias-svd`.
 //!
-//! For each training rating, in an order shuffled per epoch with `derive_seed(seed, [epoch])`:
+//! For each training rating, in the order of [`SgdOrder`] (`by-user`: users shuffled per epoch
+//! with `derive_seed(seed, [epoch])`, each user's ratings in file order; `shuffle`: all
+//! ratings shuffled per epoch with that stream):
 //!
 //! ```text
 //! e    = r - (mu + b_u + b_i + p_u . q_i)          (svd: e = r - p_u . q_i)
@@ -13,7 +15,8 @@
 //! These are Surprise's `SVD.sgd` equations (the factor updates are computed in the
 //! equivalent form `p_u = (1 - lr reg) p_u + (lr e) q_i`, which rounds differently in the
 //! last bit and takes fewer instructions). Surprise visits ratings grouped by user in file
-//! order every epoch; we shuffle (the usual SGD), which changes results by noise only.
+//! order every epoch without shuffling; `by-user` shuffles only the users (packed once per
+//! fit, so an epoch builds no permutation of all ratings), which changes results by noise.
 //! Factors start from `N(init_mean, init_std)` (users then items, from
 //! `derive_seed(seed, [u64::MAX])`), biases from 0. Arithmetic is f32.
 
@@ -22,7 +25,7 @@ use std::time::Instant;
 use lfg_core::{EpochObserver, EpochReport, RatingScale, Triplets};
 use serde::{Deserialize, Serialize};
 
-use super::{SvdParams, name};
+use super::{SgdOrder, SvdParams, name};
 use crate::BaselineError;
 use crate::common::{Seen, check_train, dot, epoch_order, init_rng, normal_vec};
 
@@ -113,6 +116,12 @@ impl SgdSvd {
         pulp::Arch::new().dispatch(Epoch { s: self, ratings })
     }
 
+    /// One epoch visiting the users `by.users[o]` for `o` in `order`, each user's ratings in
+    /// packed order; returns the sum of squared errors.
+    pub(crate) fn epoch_by_user(&mut self, by: &ByUser, order: &[u32]) -> f64 {
+        pulp::Arch::new().dispatch(EpochByUser { s: self, by, order })
+    }
+
     /// One SGD update on rating `r` of `(u, i)`; returns the error before the update.
     #[inline(always)]
     pub(crate) fn step(&mut self, u: usize, i: usize, r: f32) -> f32 {
@@ -185,6 +194,90 @@ impl pulp::WithSimd for Epoch<'_> {
     }
 }
 
+/// Training ratings grouped by user, packed once per fit: user `users[j]` has the ratings
+/// `ratings[start[j]..start[j + 1]]` as `(item, rating)`, in training-file order.
+pub(crate) struct ByUser {
+    pub users: Vec<u32>,
+    pub start: Vec<u32>,
+    pub ratings: Vec<(u32, f32)>,
+}
+
+impl ByUser {
+    /// Counting sort of `train` by user (stable, so file order within a user); users with no
+    /// rating are left out.
+    pub(crate) fn pack(train: &Triplets) -> Self {
+        let mut count = vec![0u32; train.n_users as usize + 1];
+        for &u in &train.user {
+            count[u as usize + 1] += 1;
+        }
+        let users: Vec<u32> = (0..train.n_users)
+            .filter(|&u| count[u as usize + 1] > 0)
+            .collect();
+        for u in 0..train.n_users as usize {
+            count[u + 1] += count[u];
+        }
+        let start: Vec<u32> = users
+            .iter()
+            .map(|&u| count[u as usize])
+            .chain(std::iter::once(count[train.n_users as usize]))
+            .collect();
+        let mut next = count;
+        let mut ratings = vec![(0u32, 0f32); train.len()];
+        for ((&u, &i), &r) in train.user.iter().zip(&train.item).zip(&train.rating) {
+            let slot = &mut next[u as usize];
+            ratings[*slot as usize] = (i, r);
+            *slot += 1;
+        }
+        Self {
+            users,
+            start,
+            ratings,
+        }
+    }
+
+    /// User `users[j]` and its ratings.
+    #[inline(always)]
+    fn run(&self, j: usize) -> (usize, &[(u32, f32)]) {
+        let (a, b) = (self.start[j] as usize, self.start[j + 1] as usize);
+        (self.users[j] as usize, &self.ratings[a..b])
+    }
+}
+
+/// One by-user epoch as a `pulp` kernel (see [`Epoch`]).
+struct EpochByUser<'a> {
+    s: &'a mut SgdSvd,
+    by: &'a ByUser,
+    order: &'a [u32],
+}
+
+impl pulp::WithSimd for EpochByUser<'_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+        let mut sse = 0f64;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            for &j in self.order {
+                let (u, run) = self.by.run(j as usize);
+                for &(i, r) in run {
+                    let e = self.s.step_with(u, i as usize, r, |a, b| dot_v3(v3, a, b));
+                    sse += f64::from(e) * f64::from(e);
+                }
+            }
+            return sse;
+        }
+        for &j in self.order {
+            let (u, run) = self.by.run(j as usize);
+            for &(i, r) in run {
+                let e = self.s.step(u, i as usize, r);
+                sse += f64::from(e) * f64::from(e);
+            }
+        }
+        sse
+    }
+}
+
 /// [`dot`] with explicit AVX2 vectors: the same eight lanes, the same unfused rounding, the
 /// same final sum, hence the same bits.
 #[cfg(target_arch = "x86_64")]
@@ -223,18 +316,30 @@ impl SvdModel {
             train.n_items as usize,
             seed,
         );
-        let mut order = Vec::with_capacity(train.len());
-        let mut packed: Vec<(u32, u32, f32)> = Vec::with_capacity(train.len());
+        let mut order = Vec::new();
+        let mut packed: Vec<(u32, u32, f32)> = Vec::new();
+        let by_user = match params.order {
+            SgdOrder::Shuffle => None,
+            SgdOrder::ByUser => Some(ByUser::pack(train)),
+        };
         let fit_start = Instant::now();
         for epoch in 1..=params.epochs {
             let start = Instant::now();
-            epoch_order(&mut order, train.len(), seed, epoch);
-            packed.clear();
-            packed.extend(order.iter().map(|&r| {
-                let r = r as usize;
-                (train.user[r], train.item[r], train.rating[r])
-            }));
-            let sse = s.epoch(&packed);
+            let sse = match &by_user {
+                Some(b) => {
+                    epoch_order(&mut order, b.users.len(), seed, epoch);
+                    s.epoch_by_user(b, &order)
+                }
+                None => {
+                    epoch_order(&mut order, train.len(), seed, epoch);
+                    packed.clear();
+                    packed.extend(order.iter().map(|&r| {
+                        let r = r as usize;
+                        (train.user[r], train.item[r], train.rating[r])
+                    }));
+                    s.epoch(&packed)
+                }
+            };
             let mse = sse / train.len() as f64;
             tracing::debug!(model, epoch, train_mse = mse, "epoch done");
             obs.on_epoch(&EpochReport {
@@ -423,5 +528,91 @@ mod tests {
         // Unseen (user 0 seen via item 1): both users seen; check prediction formula.
         let pred = mu + m.user_bias[1] + m.item_bias[0] + 3.0 * f * f;
         assert!((m.predict(1, 0) - pred).abs() < 1e-6);
+    }
+
+    /// The `(user, item, rating)` sequence a by-user epoch visits.
+    fn by_user_visits(b: &ByUser, seed: u64, epoch: usize) -> Vec<(u32, u32, f32)> {
+        let mut order = Vec::new();
+        epoch_order(&mut order, b.users.len(), seed, epoch);
+        order
+            .iter()
+            .flat_map(|&j| {
+                let (u, run) = b.run(j as usize);
+                run.iter().map(move |&(i, r)| (u as u32, i, r))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn by_user_visits_every_rating_once_per_epoch_and_is_seed_deterministic() {
+        // 40 users (some without ratings), 30 items, ratings in a scrambled file order.
+        let mut rng = lfg_core::Rng::new(3);
+        let mut t = Triplets::with_capacity(40, 30, RatingScale::MOVIELENS, 300);
+        for row in 0..300u32 {
+            let u = (rng.below(35) as u32 * 7) % 40;
+            t.push(u, row % 30, (1 + row % 5) as f32);
+        }
+        let b = ByUser::pack(&t);
+        let key = |&(u, i, r): &(u32, u32, f32)| (u, i, r.to_bits());
+        let mut want: Vec<_> = t
+            .user
+            .iter()
+            .zip(&t.item)
+            .zip(&t.rating)
+            .map(|((&u, &i), &r)| key(&(u, i, r)))
+            .collect();
+        want.sort_unstable();
+        for epoch in 1..=3 {
+            let seq = by_user_visits(&b, 11, epoch);
+            let mut got: Vec<_> = seq.iter().map(key).collect();
+            got.sort_unstable();
+            assert_eq!(got, want, "epoch {epoch}: not every rating exactly once");
+            // Each user's ratings form one contiguous run, in file order.
+            let mut done = std::collections::HashSet::new();
+            let mut k = 0;
+            while k < seq.len() {
+                let u = seq[k].0;
+                assert!(
+                    done.insert(u),
+                    "epoch {epoch}: user {u} visited in two runs"
+                );
+                let file: Vec<_> = (0..t.len())
+                    .filter(|&r| t.user[r] == u)
+                    .map(|r| (u, t.item[r], t.rating[r]))
+                    .collect();
+                assert_eq!(&seq[k..k + file.len()], &file[..], "user {u}");
+                k += file.len();
+            }
+            assert_eq!(seq, by_user_visits(&b, 11, epoch), "same seed, same order");
+        }
+        assert_ne!(by_user_visits(&b, 11, 1), by_user_visits(&b, 11, 2));
+        assert_ne!(by_user_visits(&b, 11, 1), by_user_visits(&b, 12, 1));
+    }
+
+    #[test]
+    fn both_orders_are_seed_deterministic_and_differ() {
+        let mut rng = lfg_core::Rng::new(8);
+        let mut t = Triplets::with_capacity(20, 15, RatingScale::MOVIELENS, 200);
+        for row in 0..200u32 {
+            t.push(
+                rng.below(20) as u32,
+                rng.below(15) as u32,
+                (1 + row % 5) as f32,
+            );
+        }
+        let fit = |order, seed| {
+            let p = SvdParams {
+                factors: 4,
+                epochs: 3,
+                order,
+                ..SvdParams::default()
+            };
+            SvdModel::fit(&p, true, &t, seed, &NoObserver).unwrap()
+        };
+        for order in [SgdOrder::Shuffle, SgdOrder::ByUser] {
+            assert_eq!(fit(order, 5), fit(order, 5), "{order:?}");
+            assert_ne!(fit(order, 5), fit(order, 6), "{order:?}");
+        }
+        assert_ne!(fit(SgdOrder::Shuffle, 5), fit(SgdOrder::ByUser, 5));
     }
 }

@@ -13,7 +13,7 @@ use crate::common::{check_epochs, check_factors, check_finite, check_lr, check_n
 pub struct SvdParams {
     /// Number of latent factors k (default 50).
     pub factors: usize,
-    /// Passes over the shuffled training ratings (default 20).
+    /// Passes over the training ratings (default 20).
     pub epochs: usize,
     /// Learning rate of `b_u` and `b_i` (default 0.005).
     pub lr_bias: f32,
@@ -27,6 +27,22 @@ pub struct SvdParams {
     pub init_mean: f32,
     /// Standard deviation of the normal factor initialisation (default 0.1).
     pub init_std: f32,
+    /// Order in which SGD visits the training ratings each epoch (default `shuffle`;
+    /// `by-user` is Surprise's order and 1.2-1.5x faster).
+    pub order: SgdOrder,
+}
+
+/// Order in which SGD visits the training ratings within an epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SgdOrder {
+    /// Every rating in an order shuffled per epoch (the textbook SGD).
+    #[default]
+    Shuffle,
+    /// Users in an order shuffled per epoch, each user's ratings contiguous in training-file
+    /// order (as Surprise, which does not shuffle users). Faster: `p_u` stays in cache for
+    /// the user's run and no per-epoch permutation of all ratings is built.
+    ByUser,
 }
 
 impl Default for SvdParams {
@@ -40,6 +56,7 @@ impl Default for SvdParams {
             reg_factors: 0.02,
             init_mean: 0.0,
             init_std: 0.1,
+            order: SgdOrder::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ mod algorithm;
 mod hyperparams;
 
 pub use algorithm::SvdModel;
-pub use hyperparams::SvdParams;
+pub use hyperparams::{SgdOrder, SvdParams};
 
 /// Name of the unbiased model in experiment files.
 pub const NAME_SVD: &str = "svd";
