@@ -94,23 +94,7 @@ fn summary_html(input: &ReportInput) -> Result<String, ReportError> {
         }
         out.push('.');
         if let Some(c) = &sum.comparison {
-            let _ = write!(
-                out,
-                " {} − {} ({}): {}, 95% CI [{}, {}]",
-                e(&c.a),
-                e(&c.b),
-                e(&c.method),
-                signed4(c.mean_diff),
-                signed4(c.ci_low),
-                signed4(c.ci_high)
-            );
-            if let Some(p) = c.p_value {
-                let _ = write!(out, ", {}", crate::tables::p_clause(p));
-            }
-            if c.ci_low <= 0.0 && c.ci_high >= 0.0 {
-                out.push_str(" <i>(interval includes 0: not significant at 95%)</i>");
-            }
-            out.push('.');
+            out.push_str(&crate::tables::comparison_clause(c, e, ("<i>(", ")</i>")));
         }
         if let Some((table, rows)) = &sum.paper {
             let parts: Vec<String> = rows

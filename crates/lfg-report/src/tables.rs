@@ -238,6 +238,36 @@ pub(crate) fn p_clause(p: f64) -> String {
     }
 }
 
+/// ` A − B (method): d, 95% CI [lo, hi], p = x.` for a summary sentence; `name` renders the
+/// model names (escaped for HTML), `note` wraps the "not significant" remark.
+pub(crate) fn comparison_clause(
+    c: &PairedComparison,
+    name: impl Fn(&str) -> String,
+    note: (&str, &str),
+) -> String {
+    let mut out = format!(
+        " {} \u{2212} {} ({}): {}, 95% CI [{}, {}]",
+        name(&c.a),
+        name(&c.b),
+        name(&c.method),
+        signed4(c.mean_diff),
+        signed4(c.ci_low),
+        signed4(c.ci_high)
+    );
+    if let Some(p) = c.p_value {
+        let _ = write!(out, ", {}", p_clause(p));
+    }
+    if c.ci_low <= 0.0 && c.ci_high >= 0.0 {
+        let _ = write!(
+            out,
+            " {}interval includes 0: not significant at 95%{}",
+            note.0, note.1
+        );
+    }
+    out.push('.');
+    out
+}
+
 /// One line of the report summary for a setting.
 #[derive(Debug, Clone)]
 pub(crate) struct SettingSummary {
@@ -317,23 +347,7 @@ pub(crate) fn summary_sentence_md(sum: &SettingSummary) -> String {
     }
     out.push('.');
     if let Some(c) = &sum.comparison {
-        let _ = write!(
-            out,
-            " {} \u{2212} {} ({}): {}, 95% CI [{}, {}]",
-            c.a,
-            c.b,
-            c.method,
-            signed4(c.mean_diff),
-            signed4(c.ci_low),
-            signed4(c.ci_high)
-        );
-        if let Some(p) = c.p_value {
-            let _ = write!(out, ", {}", p_clause(p));
-        }
-        if c.ci_low <= 0.0 && c.ci_high >= 0.0 {
-            out.push_str(" (interval includes 0: not significant at 95%)");
-        }
-        out.push('.');
+        out.push_str(&comparison_clause(c, |x| x.to_string(), ("(", ")")));
     }
     if let Some((table, rows)) = &sum.paper {
         let parts: Vec<String> = rows
