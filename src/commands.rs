@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use lfg_runner::{ExperimentSpec, RunError, RunOptions, results};
@@ -73,6 +75,28 @@ fn provenance() -> NewRun {
     }
 }
 
+/// A flag set by the first Ctrl-C (or SIGTERM): the runner starts no new fold, lets the
+/// running ones commit, marks the run `interrupted` and returns. A second Ctrl-C exits at
+/// once; every fold committed so far is kept (each fold is one transaction) and
+/// `lfg run --resume` picks up the rest.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = Arc::clone(&flag);
+    let installed = ctrlc::set_handler(move || {
+        if f.swap(true, Ordering::SeqCst) {
+            output::note("lfg: second interrupt: exiting now; committed folds are kept");
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        output::note(
+            "lfg: interrupt: finishing the running folds (Ctrl-C again to exit now); rerun with --resume",
+        );
+    });
+    if let Err(e) = installed {
+        tracing::warn!(error = %e, "could not install the Ctrl-C handler");
+    }
+    flag
+}
+
 /// `lfg run`.
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     let spec = ExperimentSpec::load(&args.file)?;
@@ -84,7 +108,7 @@ pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
         data_dir: data_dir(cli),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
         provenance: provenance(),
-        interrupt: None,
+        interrupt: Some(interrupt_flag()),
         save_models: args.save_models.clone(),
     };
     let outcome = match lfg_runner::run_experiment(&spec, &store, &opts) {

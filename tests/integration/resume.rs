@@ -157,3 +157,73 @@ fn kill_mid_run_then_resume_loses_and_duplicates_nothing() {
     let fresh = ws.json(&["show", "latest", "--json", "--store", "fresh.sqlite"]);
     assert_eq!(fold_rmse(&resumed), fold_rmse(&fresh));
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_marks_the_run_interrupted_and_resume_finishes_it() {
+    let ws = Workspace::new(Synthetic {
+        users: 300,
+        items: 120,
+        per_user: 40,
+        seed: 6,
+    });
+    let f = ws.write("exp.toml", &experiment());
+    let mut child = Command::new(lfg_bin())
+        .current_dir(ws.path())
+        .env("LFG_STORE", ws.path().join("lfg.sqlite"))
+        .args(["run", &f, "--jobs", "1", "--no-report", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lfg run");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            panic!("lfg run ended ({status}) before the interrupt: enlarge the workload");
+        }
+        if completed(&ws).is_some_and(|rows| rows.iter().map(Vec::len).sum::<usize>() >= 1) {
+            let sent = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("run kill -INT");
+            assert!(sent.success());
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no fold finished in 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "exit code of an interrupted run: {stderr}"
+    );
+    assert!(
+        stderr.contains("--resume"),
+        "tells how to continue: {stderr}"
+    );
+    let runs = ws.json(&["runs", "--json"]);
+    assert_eq!(runs[0]["status"], "interrupted", "{runs}");
+    let partial: usize = completed(&ws).expect("rows").iter().map(Vec::len).sum();
+    assert!(
+        partial >= 1 && partial < 2 * FOLDS,
+        "{partial} folds before resume"
+    );
+
+    ws.cmd(&["run", &f, "--resume", "--no-report", "--quiet"])
+        .assert()
+        .success();
+    let runs = ws.json(&["runs", "--json"]);
+    assert_eq!(runs.as_array().map(Vec::len), Some(1));
+    assert_eq!(runs[0]["status"], "completed");
+    for r in completed(&ws).expect("rows") {
+        assert_eq!(
+            r,
+            (0..FOLDS as u64).collect::<Vec<_>>(),
+            "every fold exactly once"
+        );
+    }
+}

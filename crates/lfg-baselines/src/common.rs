@@ -5,6 +5,7 @@ use lfg_core::{Rng, Triplets, derive_seed};
 use serde::{Deserialize, Serialize};
 
 use crate::BaselineError;
+use crate::lanes::{Portable, dot8};
 
 /// Seed path of the factor initialisation stream (epochs use `[epoch]`, from 1).
 pub(crate) const INIT_STREAM: u64 = u64::MAX;
@@ -149,50 +150,11 @@ impl Seen {
     }
 }
 
-/// Dot product with eight fixed partial sums: vectorises, and its rounding depends only on
-/// the length (never on threads, optimisation level or instruction set).
+/// The dot product every model uses, in training and prediction alike: [`dot8`] on the
+/// portable backend (the same bits as the AVX2 kernels, see [`crate::lanes`]).
 #[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (ca, ra) = a[..n].as_chunks::<8>();
-    let (cb, rb) = b[..n].as_chunks::<8>();
-    let mut acc = [0f32; 8];
-    for (x, y) in ca.iter().zip(cb) {
-        acc = fma8(acc, x, y);
-    }
-    finish_dot(acc, ra, rb)
-}
-
-/// Horizontal sum of the eight lanes (halves, then quarters, then pairs), then the tail.
-#[inline(always)]
-pub(crate) fn finish_dot(acc: [f32; 8], ra: &[f32], rb: &[f32]) -> f32 {
-    let h = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    let mut s = (h[0] + h[2]) + (h[1] + h[3]);
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
-}
-
-/// `acc + x * y` lane by lane (two roundings per lane, never fused), written out so that
-/// it becomes one vector multiply and one vector add.
-#[inline(always)]
-fn fma8(acc: [f32; 8], x: &[f32; 8], y: &[f32; 8]) -> [f32; 8] {
-    [
-        acc[0] + x[0] * y[0],
-        acc[1] + x[1] * y[1],
-        acc[2] + x[2] * y[2],
-        acc[3] + x[3] * y[3],
-        acc[4] + x[4] * y[4],
-        acc[5] + x[5] * y[5],
-        acc[6] + x[6] * y[6],
-        acc[7] + x[7] * y[7],
-    ]
+    dot8(Portable, a, b)
 }
 
 /// `n` values drawn from `N(mean, std)` (f64 draws rounded to f32).
@@ -216,8 +178,31 @@ pub(crate) fn epoch_order(order: &mut Vec<u32>, n: usize, seed: u64, epoch: usiz
     order.clear();
     order.extend(0..n as u32);
     let mut rng = Rng::new(derive_seed(seed, &[epoch as u64]));
-    rng.shuffle(order);
+    shuffle(&mut rng, order);
     rng
+}
+
+/// Exactly [`Rng::shuffle`] (the same swaps from the same draws), faster: Lemire's
+/// rejection threshold `2^64 mod n` is computed only in the rare case that can reject
+/// (`low < n`), instead of one 64-bit division per element.
+pub(crate) fn shuffle<T>(rng: &mut Rng, xs: &mut [T]) {
+    for i in (1..xs.len()).rev() {
+        let j = below(rng, i as u64 + 1) as usize;
+        xs.swap(i, j);
+    }
+}
+
+/// Exactly [`Rng::below`] for `n > 0` (same result, same draws consumed).
+#[inline(always)]
+fn below(rng: &mut Rng, n: u64) -> u64 {
+    let mut m = u128::from(rng.next_u64()) * u128::from(n);
+    if (m as u64) < n {
+        let t = n.wrapping_neg() % n;
+        while (m as u64) < t {
+            m = u128::from(rng.next_u64()) * u128::from(n);
+        }
+    }
+    (m >> 64) as u64
 }
 
 #[cfg(test)]
@@ -236,6 +221,35 @@ mod tests {
                 .sum();
             assert!((f64::from(dot(&a, &b)) - naive).abs() < 1e-5, "n = {n}");
         }
+    }
+
+    #[test]
+    fn shuffle_equals_rng_shuffle_draw_for_draw() {
+        for (seed, n) in [
+            (1u64, 0usize),
+            (2, 1),
+            (3, 2),
+            (4, 17),
+            (5, 1000),
+            (6, 100_003),
+        ] {
+            let mut a = Rng::new(seed);
+            let mut b = Rng::new(seed);
+            let mut xa: Vec<u32> = (0..n as u32).collect();
+            let mut xb = xa.clone();
+            a.shuffle(&mut xa);
+            shuffle(&mut b, &mut xb);
+            assert_eq!(xa, xb, "n = {n}");
+            assert_eq!(a.next_u64(), b.next_u64(), "n = {n}: streams diverged");
+        }
+        // Large n makes rejections (low < 2^64 mod n) likely enough to be exercised.
+        let n = (1u64 << 63) + 12345;
+        let mut a = Rng::new(9);
+        let mut b = Rng::new(9);
+        for _ in 0..10_000 {
+            assert_eq!(a.below(n), below(&mut b, n));
+        }
+        assert_eq!(a.next_u64(), b.next_u64());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod error;
 mod fitted;
 pub mod fold_in;
 pub mod global_mean;
+mod lanes;
 mod params;
 pub mod svd;
 pub mod svd_pp;

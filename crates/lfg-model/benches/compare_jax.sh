@@ -20,18 +20,18 @@ features=()
 if [[ " $DEVICES " == *" cpu "* ]]; then features=(--features cpu); fi
 
 cd "$root"
-cargo build --release -q -p lfg-model --example bench_epoch "${features[@]}"
+cargo build --release -q -p lfg-model --example bench_epoch --example bench_epoch_mimalloc \
+  "${features[@]}"
 bin="$CARGO_TARGET_DIR/release/examples/bench_epoch"
 out="$(mktemp)"
 for shape in $SHAPES; do
   for dev in $DEVICES; do
     "$bin" --shape "$shape" --epochs "$((EPOCHS + 1))" --batch-size "$BATCH" --hidden "$HIDDEN" \
       --device "$dev" | tee -a "$out"
-    # The same binary with glibc malloc told to keep freed memory: burn allocates and frees
-    # multi-megabyte tensors every step and glibc otherwise returns them to the OS each time.
-    MALLOC_MMAP_THRESHOLD_=2000000000 MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=100000000 \
-      "$bin" --shape "$shape" --epochs "$((EPOCHS + 1))" --batch-size "$BATCH" --hidden "$HIDDEN" \
-      --device "$dev" --label "lfg-burn-$dev+malloc" | tee -a "$out"
+    # The same benchmark with mimalloc as the global allocator: burn allocates and frees
+    # multi-megabyte tensors every step and glibc malloc returns them to the OS each time.
+    "${bin}_mimalloc" --shape "$shape" --epochs "$((EPOCHS + 1))" --batch-size "$BATCH" \
+      --hidden "$HIDDEN" --device "$dev" | tee -a "$out"
   done
   python3 "$here/peers/lfg_jax.py" --shape "$shape" --epochs "$EPOCHS" --batch-size "$BATCH" \
     --hidden "$HIDDEN" | tee -a "$out"

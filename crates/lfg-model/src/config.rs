@@ -64,6 +64,11 @@ impl DeviceChoice {
         }
     }
 
+    /// Whether the backend computes on the host CPU (tensor data in host memory).
+    pub(crate) fn is_host(self) -> bool {
+        matches!(self, Self::Flex | Self::Cpu)
+    }
+
     /// The plain (non-autodiff) burn device.
     pub fn device(self) -> Result<burn::tensor::Device, LfgError> {
         use burn::tensor::Device;

@@ -13,11 +13,15 @@
 //!   retraining, ranks items ([`LfgModel::recommend`]) and saves/loads itself.
 //!
 //! Training runs on a burn device (Flex CPU by default; `cpu`, `cuda`, `wgpu` behind cargo
-//! features). Inference runs in plain Rust on the CPU with the first layer applied sparsely.
+//! features). On the CPU backends the first layer (applied to the non-zero inputs only) and the
+//! Adam update run in plain Rust, with the same arithmetic as burn's versions. Inference runs
+//! in plain Rust on the CPU with the first layer applied sparsely.
 
+mod adam;
 mod batch;
 mod config;
 mod error;
+mod first;
 mod model;
 mod net;
 mod train;

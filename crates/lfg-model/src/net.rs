@@ -26,6 +26,9 @@ pub(crate) struct LfgNet {
 pub(crate) enum NetInput {
     /// Dense rows `[batch, d_in]`.
     Dense(Tensor<2>),
+    /// The first layer's output `x W + b`, `[batch, hidden[0]]`, computed outside the network
+    /// ([`crate::first::HostFirstLayer`]).
+    FirstLayer(Tensor<2>),
     /// The non-zero entries only: the first layer gathers the weight rows of the non-zero
     /// columns and scatter-adds them into their rows (same function as the dense product,
     /// far fewer operations on sparse rating rows).
@@ -175,6 +178,7 @@ impl LfgNet {
         let first = &self.layers[0];
         let z = match x {
             NetInput::Dense(x) => first.forward(x),
+            NetInput::FirstLayer(z) => z,
             NetInput::Sparse {
                 b,
                 rows,

@@ -196,9 +196,21 @@ fn loss_ignores_missing_entries() {
         &spec(10, 0.0, LossMode::Observed),
         None,
     );
-    let loss = |b: &crate::batch::Batch| batch_loss(&net, b, vec![None], &ctx).into_scalar::<f32>();
+    let loss = |b: &crate::batch::Batch| {
+        batch_loss(&net, b.clone(), vec![None], &ctx, None).into_scalar::<f32>()
+    };
     let base = loss(&b);
     assert!(base.is_finite() && base > 0.0);
+    // The dense first layer computes the same function (rounding aside).
+    let dense_ctx = StepCtx {
+        sparse: false,
+        ..ctx
+    };
+    let dense = batch_loss(&net, b.clone(), vec![None], &dense_ctx, None).into_scalar::<f32>();
+    assert!(
+        (dense - base).abs() <= 1e-5 * base,
+        "dense {dense} vs sparse {base}"
+    );
     let missing = b.mask.iter().position(|&m| m == 0.0).unwrap();
     let observed = b.mask.iter().position(|&m| m == 1.0).unwrap();
     let mut b2 = b.clone();
@@ -245,7 +257,7 @@ fn gradients_reach_item_factors_and_biases() {
     };
     for freeze in [false, true] {
         let net = LfgNet::from_weights(&w, 0.1, freeze, &device);
-        let grads = batch_loss(&net, &b, vec![None], &ctx).backward();
+        let grads = batch_loss(&net, b.clone(), vec![None], &ctx, None).backward();
         let abs_sum = |g: Option<Vec<f32>>| g.map(|g| g.iter().map(|x| x.abs()).sum::<f32>());
         let gm = abs_sum(
             net.items
@@ -554,4 +566,167 @@ fn weight_decay_shrinks_generator_weights_and_user_input_mu_trains() {
         assert_eq!(o.to_bits(), m.predict(2, q as u32).to_bits());
         assert!((1.0..=5.0).contains(o));
     }
+}
+
+#[test]
+fn fused_adam_matches_burn_adam() {
+    use burn::optim::GradientsParams;
+
+    use crate::adam::{AdamParams, Optim};
+
+    let (t, f) = synthetic(12, 10, 0.5, 6);
+    let cfg = LfgConfig {
+        hidden: vec![8, 6],
+        k: 3,
+        ..LfgConfig::default()
+    };
+    let w = NetWeights::init(
+        2,
+        10,
+        &[8, 6],
+        3,
+        0.01,
+        1e-5,
+        ItemStart::Random(0.3),
+        &mut Rng::new(8),
+    );
+    let device = Device::flex().autodiff();
+    let ctx = StepCtx {
+        cfg: &cfg,
+        k: 3,
+        mu_global: 3.5,
+        device: &device,
+        sparse: true,
+    };
+    let idx = t.by_user();
+    let params = AdamParams {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+    };
+    for (decay, item_decay, freeze) in [(0.0, 0.0, false), (0.05, 0.02, false), (0.01, 0.0, true)] {
+        let train = |fused: bool| {
+            let mut net = LfgNet::from_weights(&w, 0.1, freeze, &device);
+            let mut optim = Optim::new(params, fused);
+            let mut rng = Rng::new(3);
+            for step in 0..6u32 {
+                let users: Vec<u32> = (0..6).map(|u| (u + step * 6) % 12).collect();
+                let b = build_batch(
+                    &users,
+                    &idx,
+                    &f,
+                    &spec(10, 0.1, LossMode::Observed),
+                    Some(&mut rng),
+                );
+                let loss = batch_loss(&net, b, vec![None, None], &ctx, None);
+                let grads = GradientsParams::from_grads(loss.backward(), &net);
+                net = optim.step(0.01, net, grads, decay, item_decay);
+            }
+            net.to_weights(&w).unwrap()
+        };
+        let (a, b) = (train(true), train(false));
+        let bits = |w: &NetWeights| -> Vec<u32> {
+            let mut v: Vec<f32> = w
+                .layers
+                .iter()
+                .flat_map(|l| l.w.iter().chain(&l.b))
+                .copied()
+                .collect();
+            v.extend(
+                w.norm
+                    .gamma
+                    .iter()
+                    .chain(&w.norm.beta)
+                    .chain(&w.items)
+                    .chain(&w.item_bias),
+            );
+            v.iter().map(|x| x.to_bits()).collect()
+        };
+        assert_eq!(
+            bits(&a),
+            bits(&b),
+            "decay {decay}, item decay {item_decay}, freeze {freeze}"
+        );
+        // The steps moved the weights, and a frozen M stayed where it started.
+        assert_ne!(a.layers[0].w, w.layers[0].w);
+        assert_eq!(a.items == w.items, freeze);
+    }
+}
+
+#[test]
+fn host_first_layer_matches_burn_linear_and_its_gradients() {
+    use crate::first::{HostFirstLayer, SparseRows};
+
+    let (t, f) = synthetic(9, 14, 0.4, 12);
+    let w = NetWeights::init(
+        2,
+        14,
+        &[8],
+        3,
+        0.01,
+        1e-5,
+        ItemStart::Random(0.3),
+        &mut Rng::new(4),
+    );
+    let users: Vec<u32> = (0..9).collect();
+    let batch = build_batch(
+        &users,
+        &t.by_user(),
+        &f,
+        &spec(14, 0.2, LossMode::Observed),
+        Some(&mut Rng::new(2)),
+    );
+    let (b, d_in, h) = (batch.b, 16, 8);
+    let layer = w.layers[0].clone();
+    assert_eq!((layer.d_in, layer.d_out), (d_in, h));
+    // A random upstream gradient: the loss is sum(z * r).
+    let mut rng = Rng::new(5);
+    let r: Vec<f32> = (0..b * h).map(|_| rng.normal() as f32).collect();
+
+    let device = Device::flex().autodiff();
+    let net = LfgNet::from_weights(&w, 0.1, false, &device);
+    let x = Tensor::<2>::from_data(TensorData::new(batch.input.clone(), [b, d_in]), &device);
+    let z = net.layers[0].forward(x);
+    let rt = Tensor::<2>::from_data(TensorData::new(r.clone(), [b, h]), &device);
+    let grads = (z.clone() * rt).sum().backward();
+    let read = |t: Tensor<2>| t.into_data().try_into_vec::<f32>().unwrap();
+    let z_burn = read(z);
+    let gw_burn = read(net.layers[0].weight.val().grad(&grads).unwrap());
+    let gb_burn: Vec<f32> = net.layers[0]
+        .bias
+        .as_ref()
+        .unwrap()
+        .val()
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .try_into_vec::<f32>()
+        .unwrap();
+
+    let mut host = HostFirstLayer::new(layer);
+    let xs = SparseRows {
+        b,
+        rows: &batch.rows,
+        cols: &batch.cols,
+        vals: &batch.vals,
+    };
+    let z_host = host.forward(&xs);
+    host.backward(&xs, &r);
+    let close = |a: &[f32], b: &[f32], what: &str| {
+        assert_eq!(a.len(), b.len(), "{what}");
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-5 * (1.0 + x.abs()),
+                "{what}[{i}]: {x} vs {y}"
+            );
+        }
+    };
+    close(&z_host, &z_burn, "z");
+    close(&host.grad_w, &gw_burn, "dW");
+    close(&host.grad_b, &gb_burn, "db");
+    // Not vacuous: some weight rows get no gradient (columns absent from the batch), others do.
+    assert!(host.grad_w.iter().any(|&g| g != 0.0));
+    // A second backward overwrites (does not accumulate) the gradient buffers.
+    host.backward(&xs, &r);
+    close(&host.grad_w, &gw_burn, "dW after a second backward");
 }

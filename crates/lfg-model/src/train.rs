@@ -3,14 +3,16 @@
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use lfg_core::{EpochObserver, EpochReport, FeatureMatrix, Rng, Triplets, UserIndex, derive_seed};
 use rayon::prelude::*;
 
 use crate::LfgError;
+use crate::adam::{AdamParams, Optim};
 use crate::batch::{Batch, BatchSpec, build_batch, dropout_masks};
 use crate::config::{LfgConfig, MuMode};
+use crate::first::{HostFirstLayer, SparseRows};
 use crate::model::{LfgModel, ModelMeta, generate_raw};
 use crate::net::{LfgNet, MuTerm, NetInput};
 use crate::weights::{ItemStart, NetWeights, Scratch};
@@ -131,27 +133,33 @@ fn tensor2(v: Vec<f32>, shape: [usize; 2], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(v, shape), device)
 }
 
-/// Mean squared error of `batch` (a scalar tensor, tracked when `device` is autodiff).
+/// Mean squared error of `batch` (a scalar tensor, tracked when `device` is autodiff). Takes
+/// the batch by value: its buffers become the input tensors without a copy. `first_out`, when
+/// given, is the first layer's output (computed by [`HostFirstLayer`]) and the batch's input
+/// is not read.
 pub(crate) fn batch_loss(
     net: &LfgNet,
-    batch: &Batch,
+    batch: Batch,
     masks: Vec<Option<Vec<f32>>>,
     ctx: &StepCtx<'_>,
+    first_out: Option<Tensor<2>>,
 ) -> Tensor<1> {
     let b = batch.b;
     let n = batch.target.len() / b.max(1);
     let d_in = batch.input.len() / b.max(1);
     let hidden = &ctx.cfg.hidden;
-    let x = if ctx.sparse {
-        let nnz = batch.vals.len();
+    let nnz = batch.vals.len();
+    let x = if let Some(z) = first_out {
+        NetInput::FirstLayer(z)
+    } else if ctx.sparse {
         NetInput::Sparse {
             b,
-            rows: Tensor::from_data(TensorData::new(batch.rows.clone(), [nnz]), ctx.device),
-            cols: Tensor::from_data(TensorData::new(batch.cols.clone(), [nnz]), ctx.device),
-            vals: tensor2(batch.vals.clone(), [nnz, 1], ctx.device),
+            rows: Tensor::from_data(TensorData::new(batch.rows, [nnz]), ctx.device),
+            cols: Tensor::from_data(TensorData::new(batch.cols, [nnz]), ctx.device),
+            vals: tensor2(batch.vals, [nnz, 1], ctx.device),
         }
     } else {
-        NetInput::Dense(tensor2(batch.input.clone(), [b, d_in], ctx.device))
+        NetInput::Dense(tensor2(batch.input, [b, d_in], ctx.device))
     };
     let drop: Vec<Option<Tensor<2>>> = masks
         .into_iter()
@@ -161,51 +169,17 @@ pub(crate) fn batch_loss(
     let out = net.generate(x, ctx.cfg.leaky_slope, &drop);
     let mu = match ctx.cfg.mu {
         MuMode::Global => MuTerm::Scalar(ctx.mu_global),
-        MuMode::UserInput => MuTerm::PerUser(tensor2(batch.mu_user.clone(), [b, 1], ctx.device)),
+        MuMode::UserInput => MuTerm::PerUser(tensor2(batch.mu_user, [b, 1], ctx.device)),
     };
     let pred = net.predict(out, ctx.k, mu);
-    let target = tensor2(batch.target.clone(), [b, n], ctx.device);
-    let mask = tensor2(batch.mask.clone(), [b, n], ctx.device);
+    let target = tensor2(batch.target, [b, n], ctx.device);
+    let mask = tensor2(batch.mask, [b, n], ctx.device);
     let sq = ((pred - target) * mask).square();
     // Row sums then a short sum: each reduction is sequential, so the value does not depend
     // on the number of threads.
     sq.sum_dim(1)
         .sum()
         .mul_scalar(1.0 / batch.count.max(1) as f64)
-}
-
-/// Adds `decay * w` to the gradient of every Linear weight (and of `M`, `bi_T` with the item
-/// decay).
-fn add_weight_decay(net: &LfgNet, grads: &mut GradientsParams, cfg: &LfgConfig) {
-    if cfg.weight_decay > 0.0 {
-        for l in &net.layers {
-            let id = l.weight.id;
-            if let Some(g) = grads.remove::<2>(id) {
-                let w = l.weight.val().inner();
-                grads.register(id, g + w.mul_scalar(cfg.weight_decay));
-            }
-        }
-    }
-    if cfg.item_weight_decay > 0.0 {
-        let id = net.items.id;
-        if let Some(g) = grads.remove::<2>(id) {
-            grads.register(
-                id,
-                g + net.items.val().inner().mul_scalar(cfg.item_weight_decay),
-            );
-        }
-        let id = net.item_bias.id;
-        if let Some(g) = grads.remove::<1>(id) {
-            grads.register(
-                id,
-                g + net
-                    .item_bias
-                    .val()
-                    .inner()
-                    .mul_scalar(cfg.item_weight_decay),
-            );
-        }
-    }
 }
 
 /// RMSE (clipped predictions) of `valid` with each user generated from their training row.
@@ -296,11 +270,22 @@ pub fn fit(
     );
     let device = cfg.device.device()?.autodiff();
     let mut net = LfgNet::from_weights(&initial, cfg.batchnorm_momentum, cfg.freeze_items, &device);
-    let mut optim = AdamConfig::new()
-        .with_beta_1(cfg.beta1 as f32)
-        .with_beta_2(cfg.beta2 as f32)
-        .with_epsilon(cfg.epsilon as f32)
-        .init();
+    // CPU backends: the first layer runs on the host over the non-zero inputs (`first.rs`).
+    let host = cfg.device.is_host();
+    let mut host_first = host.then(|| HostFirstLayer::new(initial.layers[0].clone()));
+    let first_ids = (
+        net.layers[0].weight.id,
+        net.layers[0].bias.as_ref().map(|b| b.id),
+    );
+    let h0 = initial.layers[0].d_out;
+    let mut optim = Optim::new(
+        AdamParams {
+            beta1: cfg.beta1 as f32,
+            beta2: cfg.beta2 as f32,
+            epsilon: cfg.epsilon as f32,
+        },
+        host,
+    );
     let spec = BatchSpec {
         n_items,
         mask_rate: cfg.mask_rate,
@@ -340,20 +325,79 @@ pub fn fit(
             if chunk.len() < 2 {
                 continue; // BatchNorm cannot normalise a single user
             }
-            let batch = build_batch(chunk, &idx, features, &spec, Some(&mut rng));
+            let mut batch = build_batch(chunk, &idx, features, &spec, Some(&mut rng));
             if batch.count == 0 {
                 continue;
             }
             let masks = dropout_masks(batch.b, &cfg.hidden, cfg.dropout, &mut rng);
-            let loss = batch_loss(&net, &batch, masks, &ctx);
-            let value = loss.clone().into_scalar::<f32>() as f64;
-            sse += value * batch.count as f64;
+            let batch_count = batch.count;
             masked += batch.masked;
             observed += batch.observed;
-            count += batch.count;
-            let mut grads = GradientsParams::from_grads(loss.backward(), &net);
-            add_weight_decay(&net, &mut grads, cfg);
-            net = optim.step(cfg.learning_rate, net, grads);
+            count += batch_count;
+            let b = batch.b;
+            let sparse = host_first.as_ref().map(|_| {
+                (
+                    std::mem::take(&mut batch.rows),
+                    std::mem::take(&mut batch.cols),
+                    std::mem::take(&mut batch.vals),
+                )
+            });
+            let z = match (&host_first, &sparse) {
+                (Some(first), Some((rows, cols, vals))) => {
+                    let x = SparseRows {
+                        b,
+                        rows,
+                        cols,
+                        vals,
+                    };
+                    Some(tensor2(first.forward(&x), [b, h0], &device).require_grad())
+                }
+                _ => None,
+            };
+            let loss = batch_loss(&net, batch, masks, &ctx, z.clone());
+            let value = loss.clone().into_scalar::<f32>() as f64;
+            sse += value * batch_count as f64;
+            let grads = loss.backward();
+            if let (Some(first), Some((rows, cols, vals)), Some(z)) =
+                (host_first.as_mut(), &sparse, &z)
+            {
+                let dz = z
+                    .grad(&grads)
+                    .ok_or_else(|| LfgError::Data("no gradient reached the first layer".into()))?
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .map_err(|e| LfgError::Data(format!("first-layer gradient: {e:?}")))?;
+                let x = SparseRows {
+                    b,
+                    rows,
+                    cols,
+                    vals,
+                };
+                first.backward(&x, &dz);
+                let HostFirstLayer {
+                    layer,
+                    grad_w,
+                    grad_b,
+                } = first;
+                optim.step_slice(
+                    first_ids.0,
+                    cfg.learning_rate,
+                    &mut layer.w,
+                    grad_w,
+                    cfg.weight_decay as f32,
+                );
+                if let Some(id) = first_ids.1 {
+                    optim.step_slice(id, cfg.learning_rate, &mut layer.b, grad_b, 0.0);
+                }
+            }
+            let grads = GradientsParams::from_grads(grads, &net);
+            net = optim.step(
+                cfg.learning_rate,
+                net,
+                grads,
+                cfg.weight_decay,
+                cfg.item_weight_decay,
+            );
         }
         let train_loss = if count > 0 { sse / count as f64 } else { 0.0 };
         if !train_loss.is_finite() {
@@ -362,7 +406,10 @@ pub fn fit(
                 loss: train_loss,
             });
         }
-        let now = net.to_weights(&initial).map_err(LfgError::Data)?;
+        let mut now = net.to_weights(&initial).map_err(LfgError::Data)?;
+        if let Some(first) = &host_first {
+            now.layers[0] = first.layer.clone();
+        }
         let valid_rmse = valid_idx
             .as_ref()
             .map(|v| validation_rmse(cfg, &now, mu_global, &idx, features, v, train.scale));

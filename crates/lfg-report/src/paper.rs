@@ -128,6 +128,10 @@ pub fn paper_table_for(
                 table: n,
             });
     }
+    // A cold-start curve (reveal counts) is not the paper's protocol, whatever its data set.
+    if !setting.cold_start.is_empty() {
+        return Ok(None);
+    }
     let (Some(d), Some(p)) = (
         norm_dataset(&setting.dataset),
         norm_protocol(&setting.protocol),
@@ -205,6 +209,7 @@ pub fn paper_vs_ours(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::ColdStartPoint;
 
     #[test]
     fn tables_parse_and_averages_match_folds() {
@@ -242,6 +247,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(paper_table_for(&s).expect("ok").map(|t| t.number), Some(4));
+        let mut curve = s.clone();
+        curve.cold_start.push(ColdStartPoint::default());
+        assert!(
+            paper_table_for(&curve).expect("ok").is_none(),
+            "a cold-start curve is not Table 4"
+        );
         s.dataset = "MovieLens-100k".into();
         s.protocol = "per_user".into();
         assert_eq!(paper_table_for(&s).expect("ok").map(|t| t.number), Some(1));

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::{SgdOrder, SvdParams, name};
 use crate::BaselineError;
 use crate::common::{Seen, check_train, dot, epoch_order, init_rng, normal_vec};
+use crate::lanes::{Lanes8, Portable, dot8, update_rows8};
 
 /// A fitted `svd` or `bias-svd` model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,15 +106,37 @@ impl SgdSvd {
         }
     }
 
-    /// One epoch over `train` in `order`; returns the sum of squared errors. Runs under
-    /// `pulp` dispatch so the loops are compiled for the best instruction set available
-    /// (AVX2 where present). The arithmetic is the same on every instruction set (no fused
+    /// One epoch visiting `rows[o]` for `o` in `order`; returns the sum of squared errors.
+    /// Runs under `pulp` dispatch so the loops are compiled for the best instruction set
+    /// available (AVX2 where present). The arithmetic is the same on every instruction set (no fused
     /// multiply-add, fixed summation order), so the bits do not depend on the CPU features.
     ///
-    /// `ratings` are the epoch's `(user, item, rating)` already in visiting order, so that
-    /// the loop reads them sequentially (only the factor rows are random accesses).
-    pub(crate) fn epoch(&mut self, ratings: &[(u32, u32, f32)]) -> f64 {
-        pulp::Arch::new().dispatch(Epoch { s: self, ratings })
+    /// `rows` are the training `(user, item, rating)` packed once per fit (one cache line
+    /// per rating read, not three); the loop prefetches the rows and factor rows it will
+    /// visit a few ratings ahead.
+    pub(crate) fn epoch(&mut self, rows: &[(u32, u32, f32)], order: &[u32]) -> f64 {
+        pulp::Arch::new().dispatch(Epoch {
+            s: self,
+            rows,
+            order,
+        })
+    }
+
+    /// [`Self::epoch`] on the portable backend only (the reference the AVX2 kernels match).
+    #[cfg(test)]
+    pub(crate) fn epoch_portable(&mut self, rows: &[(u32, u32, f32)], order: &[u32]) -> f64 {
+        Epoch {
+            s: self,
+            rows,
+            order,
+        }
+        .run(Portable, |_| {})
+    }
+
+    /// [`Self::epoch_by_user`] on the portable backend only.
+    #[cfg(test)]
+    pub(crate) fn epoch_by_user_portable(&mut self, by: &ByUser, order: &[u32]) -> f64 {
+        EpochByUser { s: self, by, order }.run(Portable)
     }
 
     /// One epoch visiting the users `by.users[o]` for `o` in `order`, each user's ratings in
@@ -123,49 +146,220 @@ impl SgdSvd {
     }
 
     /// One SGD update on rating `r` of `(u, i)`; returns the error before the update.
-    #[inline(always)]
+    #[cfg(test)]
     pub(crate) fn step(&mut self, u: usize, i: usize, r: f32) -> f32 {
-        self.step_with(u, i, r, dot)
+        self.step_with(Portable, u, i, r)
     }
 
     /// [`SgdSvd::step`] with a given dot-product kernel (bit-identical kernels only).
     #[inline(always)]
-    fn step_with(
-        &mut self,
-        u: usize,
-        i: usize,
-        r: f32,
-        dot: impl Fn(&[f32], &[f32]) -> f32,
-    ) -> f32 {
-        let k = self.k;
+    fn step_with<L: Lanes8>(&mut self, l: L, u: usize, i: usize, r: f32) -> f32 {
+        let (k, c) = (self.k, self.coef());
         let pu = &mut self.pu[u * k..(u + 1) * k];
         let qi = &mut self.qi[i * k..(i + 1) * k];
-        let d = dot(pu, qi);
-        let err = if self.biased {
-            let e = r - (self.mu + self.bu[u] + self.bi[i] + d);
-            self.bu[u] += self.lr_b * (e - self.reg_b * self.bu[u]);
-            self.bi[i] += self.lr_b * (e - self.reg_b * self.bi[i]);
-            e
+        let d = dot8(l, pu, qi);
+        let err = if c.biased {
+            c.error_and_biases(r, d, &mut self.bu[u], &mut self.bi[i])
         } else {
             r - d
         };
-        // p += lr (e q - reg p)  ==  keep p + (lr e) q, with keep = 1 - lr reg.
-        let keep = 1.0 - self.lr_f * self.reg_f;
-        let le = self.lr_f * err;
-        for (pf, qf) in pu.iter_mut().zip(qi.iter_mut()) {
-            let (p0, q0) = (*pf, *qf);
-            *pf = keep * p0 + le * q0;
-            *qf = keep * q0 + le * p0;
-        }
+        update_rows8(l, pu, qi, c.keep, c.lr_f * err);
         err
+    }
+
+    #[inline(always)]
+    fn coef(&self) -> Coef {
+        Coef {
+            biased: self.biased,
+            mu: self.mu,
+            lr_b: self.lr_b,
+            reg_b: self.reg_b,
+            lr_f: self.lr_f,
+            keep: 1.0 - self.lr_f * self.reg_f,
+        }
     }
 }
 
+/// The constants of an update, copied out of [`SgdSvd`] so that the epoch loops keep them
+/// in registers.
+#[derive(Clone, Copy)]
+struct Coef {
+    biased: bool,
+    mu: f32,
+    lr_b: f32,
+    reg_b: f32,
+    lr_f: f32,
+    /// `1 - lr_f reg_f`.
+    keep: f32,
+}
+
+impl Coef {
+    /// `e = r - (mu + b_u + b_i + d)`, then the bias updates (both with the old biases).
+    #[inline(always)]
+    fn error_and_biases(&self, r: f32, d: f32, bu: &mut f32, bi: &mut f32) -> f32 {
+        let e = r - (self.mu + *bu + *bi + d);
+        *bu += self.lr_b * (e - self.reg_b * *bu);
+        *bi += self.lr_b * (e - self.reg_b * *bi);
+        e
+    }
+}
+
+/// Runs `$run::<K>(args)` when `$k` is one of the factor counts with an epoch loop compiled
+/// for that exact row length (fully unrolled rows, no per-rating length checks): the
+/// paper's k = 50, Surprise's default 100, and 20. Every other k runs `$dynamic`, the same
+/// arithmetic with run-time row lengths; both give the same bits.
+macro_rules! with_fixed_k {
+    ($k:expr, $run:ident($($arg:expr),*), $dynamic:expr) => {
+        match $k {
+            20 => $run::<20, _>($($arg),*),
+            50 => $run::<50, _>($($arg),*),
+            100 => $run::<100, _>($($arg),*),
+            _ => $dynamic,
+        }
+    };
+}
+
+/// One shuffled-order epoch with rows of the compile-time length `K` (see [`with_fixed_k`]).
+#[inline(always)]
+fn epoch_shuffle_k<const K: usize, L: Lanes8>(
+    l: L,
+    s: &mut SgdSvd,
+    rows: &[(u32, u32, f32)],
+    order: &[u32],
+    prefetch: impl Fn(*const f32),
+) -> f64 {
+    let c = s.coef();
+    let SgdSvd { pu, qi, bu, bi, .. } = s;
+    let (pu, _) = pu.as_chunks_mut::<K>();
+    let (qi, _) = qi.as_chunks_mut::<K>();
+    let mut sse = 0f64;
+    for (t, &o) in order.iter().enumerate() {
+        if let Some(&o2) = order.get(t + 2 * PREFETCH_AHEAD) {
+            prefetch(std::ptr::from_ref(&rows[o2 as usize]).cast::<f32>());
+        }
+        if let Some(&o1) = order.get(t + PREFETCH_AHEAD) {
+            let (u1, i1, _) = rows[o1 as usize];
+            prefetch_row(&prefetch, &pu[u1 as usize]);
+            prefetch_row(&prefetch, &qi[i1 as usize]);
+        }
+        let (u, i, r) = rows[o as usize];
+        let (u, i) = (u as usize, i as usize);
+        let (p, q) = (&mut pu[u], &mut qi[i]);
+        let d = dot8(l, p, q);
+        let e = if c.biased {
+            c.error_and_biases(r, d, &mut bu[u], &mut bi[i])
+        } else {
+            r - d
+        };
+        update_rows8(l, p, q, c.keep, c.lr_f * e);
+        sse += f64::from(e) * f64::from(e);
+    }
+    sse
+}
+
+/// How many ratings ahead the shuffled-order loop prefetches the factor rows.
+const PREFETCH_AHEAD: usize = 6;
+
+/// Prefetches every cache line of `row` (a hint only: no effect on results).
+#[inline(always)]
+fn prefetch_row<const K: usize>(prefetch: &impl Fn(*const f32), row: &[f32; K]) {
+    let mut j = 0;
+    while j < K {
+        prefetch(&row[j]);
+        j += 16;
+    }
+    if K > 0 {
+        prefetch(&row[K - 1]);
+    }
+}
+
+/// One shuffled-order epoch with run-time row lengths.
+#[inline(always)]
+fn epoch_shuffle_dyn<L: Lanes8>(
+    l: L,
+    s: &mut SgdSvd,
+    rows: &[(u32, u32, f32)],
+    order: &[u32],
+) -> f64 {
+    let mut sse = 0f64;
+    for &o in order {
+        let (u, i, r) = rows[o as usize];
+        let e = s.step_with(l, u as usize, i as usize, r);
+        sse += f64::from(e) * f64::from(e);
+    }
+    sse
+}
+
+/// One by-user epoch with rows of the compile-time length `K`: `p_u` and `b_u` live in
+/// locals for the user's whole run (the same values the row would hold, so the same bits).
+#[inline(always)]
+fn epoch_by_user_k<const K: usize, L: Lanes8>(
+    l: L,
+    s: &mut SgdSvd,
+    by: &ByUser,
+    order: &[u32],
+) -> f64 {
+    let c = s.coef();
+    let SgdSvd { pu, qi, bu, bi, .. } = s;
+    let (pu, _) = pu.as_chunks_mut::<K>();
+    let (qi, _) = qi.as_chunks_mut::<K>();
+    let mut sse = 0f64;
+    for &j in order {
+        let (u, run) = by.run(j as usize);
+        let mut p = pu[u];
+        let mut b_u = if c.biased { bu[u] } else { 0.0 };
+        for &(i, r) in run {
+            let i = i as usize;
+            let q = &mut qi[i];
+            let d = dot8(l, &p, q);
+            let e = if c.biased {
+                c.error_and_biases(r, d, &mut b_u, &mut bi[i])
+            } else {
+                r - d
+            };
+            update_rows8(l, &mut p, q, c.keep, c.lr_f * e);
+            sse += f64::from(e) * f64::from(e);
+        }
+        pu[u] = p;
+        if c.biased {
+            bu[u] = b_u;
+        }
+    }
+    sse
+}
+
+/// One by-user epoch with run-time row lengths.
+#[inline(always)]
+fn epoch_by_user_dyn<L: Lanes8>(l: L, s: &mut SgdSvd, by: &ByUser, order: &[u32]) -> f64 {
+    let mut sse = 0f64;
+    for &j in order {
+        let (u, run) = by.run(j as usize);
+        for &(i, r) in run {
+            let e = s.step_with(l, u, i as usize, r);
+            sse += f64::from(e) * f64::from(e);
+        }
+    }
+    sse
+}
+
 /// One epoch as a `pulp` kernel: `with_simd` is inlined into a function compiled for the
-/// detected instruction set, and `step` and `dot` are inlined into it.
+/// detected instruction set, and the steps and `dot` are inlined into it.
 struct Epoch<'a> {
     s: &'a mut SgdSvd,
-    ratings: &'a [(u32, u32, f32)],
+    rows: &'a [(u32, u32, f32)],
+    order: &'a [u32],
+}
+
+impl Epoch<'_> {
+    #[inline(always)]
+    fn run<L: Lanes8>(self, l: L, prefetch: impl Fn(*const f32) + Copy) -> f64 {
+        let Self { s, rows, order } = self;
+        with_fixed_k!(
+            s.k,
+            epoch_shuffle_k(l, s, rows, order, prefetch),
+            epoch_shuffle_dyn(l, s, rows, order)
+        )
+    }
 }
 
 impl pulp::WithSimd for Epoch<'_> {
@@ -173,24 +367,16 @@ impl pulp::WithSimd for Epoch<'_> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
-        let mut sse = 0f64;
         // `dispatch` picks V3 whenever the CPU has AVX2, so this branch then runs inside
-        // AVX2 code; its explicit 8-lane dot gives the same bits as `dot`.
+        // AVX2 code; its explicit 8-lane kernels give the same bits as the portable ones.
         #[cfg(target_arch = "x86_64")]
         if let Some(v3) = pulp::x86::V3::try_new() {
-            for &(u, i, r) in self.ratings {
-                let e = self
-                    .s
-                    .step_with(u as usize, i as usize, r, |a, b| dot_v3(v3, a, b));
-                sse += f64::from(e) * f64::from(e);
-            }
-            return sse;
+            return self.run(v3, |p: *const f32| {
+                v3.sse
+                    ._mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+            });
         }
-        for &(u, i, r) in self.ratings {
-            let e = self.s.step(u as usize, i as usize, r);
-            sse += f64::from(e) * f64::from(e);
-        }
-        sse
+        self.run(Portable, |_| {})
     }
 }
 
@@ -243,6 +429,17 @@ impl ByUser {
     }
 }
 
+/// The training ratings as `(user, item, rating)` rows, in file order.
+fn pack_rows(train: &Triplets) -> Vec<(u32, u32, f32)> {
+    train
+        .user
+        .iter()
+        .zip(&train.item)
+        .zip(&train.rating)
+        .map(|((&u, &i), &r)| (u, i, r))
+        .collect()
+}
+
 /// One by-user epoch as a `pulp` kernel (see [`Epoch`]).
 struct EpochByUser<'a> {
     s: &'a mut SgdSvd,
@@ -250,48 +447,29 @@ struct EpochByUser<'a> {
     order: &'a [u32],
 }
 
+impl EpochByUser<'_> {
+    #[inline(always)]
+    fn run<L: Lanes8>(self, l: L) -> f64 {
+        let Self { s, by, order } = self;
+        with_fixed_k!(
+            s.k,
+            epoch_by_user_k(l, s, by, order),
+            epoch_by_user_dyn(l, s, by, order)
+        )
+    }
+}
+
 impl pulp::WithSimd for EpochByUser<'_> {
     type Output = f64;
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
-        let mut sse = 0f64;
         #[cfg(target_arch = "x86_64")]
         if let Some(v3) = pulp::x86::V3::try_new() {
-            for &j in self.order {
-                let (u, run) = self.by.run(j as usize);
-                for &(i, r) in run {
-                    let e = self.s.step_with(u, i as usize, r, |a, b| dot_v3(v3, a, b));
-                    sse += f64::from(e) * f64::from(e);
-                }
-            }
-            return sse;
+            return self.run(v3);
         }
-        for &j in self.order {
-            let (u, run) = self.by.run(j as usize);
-            for &(i, r) in run {
-                let e = self.s.step(u, i as usize, r);
-                sse += f64::from(e) * f64::from(e);
-            }
-        }
-        sse
+        self.run(Portable)
     }
-}
-
-/// [`dot`] with explicit AVX2 vectors: the same eight lanes, the same unfused rounding, the
-/// same final sum, hence the same bits.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn dot_v3(simd: pulp::x86::V3, a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (ca, ra) = a[..n].as_chunks::<8>();
-    let (cb, rb) = b[..n].as_chunks::<8>();
-    let mut acc = simd.splat_f32x8(0.0);
-    for (x, y) in ca.iter().zip(cb) {
-        let (x, y): (pulp::f32x8, pulp::f32x8) = (pulp::cast(*x), pulp::cast(*y));
-        acc = simd.add_f32x8(acc, simd.mul_f32x8(x, y));
-    }
-    crate::common::finish_dot(pulp::cast(acc), ra, rb)
 }
 
 impl SvdModel {
@@ -317,10 +495,9 @@ impl SvdModel {
             seed,
         );
         let mut order = Vec::new();
-        let mut packed: Vec<(u32, u32, f32)> = Vec::new();
-        let by_user = match params.order {
-            SgdOrder::Shuffle => None,
-            SgdOrder::ByUser => Some(ByUser::pack(train)),
+        let (by_user, rows) = match params.order {
+            SgdOrder::Shuffle => (None, pack_rows(train)),
+            SgdOrder::ByUser => (Some(ByUser::pack(train)), Vec::new()),
         };
         let fit_start = Instant::now();
         for epoch in 1..=params.epochs {
@@ -332,12 +509,7 @@ impl SvdModel {
                 }
                 None => {
                     epoch_order(&mut order, train.len(), seed, epoch);
-                    packed.clear();
-                    packed.extend(order.iter().map(|&r| {
-                        let r = r as usize;
-                        (train.user[r], train.item[r], train.rating[r])
-                    }));
-                    s.epoch(&packed)
+                    s.epoch(&rows, &order)
                 }
             };
             let mse = sse / train.len() as f64;
@@ -442,24 +614,6 @@ mod tests {
             s.bi[0] = -0.4;
         }
         s
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn avx2_dot_is_bit_identical_to_portable_dot() {
-        let Some(v3) = pulp::x86::V3::try_new() else {
-            return; // no AVX2 here: only the portable kernel runs
-        };
-        let mut rng = lfg_core::Rng::new(5);
-        for n in [1usize, 7, 8, 9, 16, 50, 64, 100] {
-            let a: Vec<f32> = (0..n).map(|_| rng.normal() as f32).collect();
-            let b: Vec<f32> = (0..n).map(|_| rng.normal() as f32).collect();
-            assert_eq!(
-                dot_v3(v3, &a, &b).to_bits(),
-                dot(&a, &b).to_bits(),
-                "n = {n}"
-            );
-        }
     }
 
     #[test]
@@ -587,6 +741,106 @@ mod tests {
         }
         assert_ne!(by_user_visits(&b, 11, 1), by_user_visits(&b, 11, 2));
         assert_ne!(by_user_visits(&b, 11, 1), by_user_visits(&b, 12, 1));
+    }
+
+    /// Three epochs of both SGD orders through the dispatched kernels (AVX2 where the CPU
+    /// has it) and through the portable kernels: the fitted factors and biases must agree
+    /// bit for bit. k = 20 and 50 run the fixed-length kernels (tails of 4 and 2 lanes), 13
+    /// and 8 the run-time-length ones.
+    #[test]
+    fn dispatched_kernels_equal_portable_kernels_bit_for_bit() {
+        #[cfg(target_arch = "x86_64")]
+        if pulp::x86::V3::try_new().is_none() {
+            tracing::warn!("no AVX2 here: the dispatched kernels are the portable ones");
+        }
+        let mut rng = lfg_core::Rng::new(33);
+        let (n_users, n_items) = (40u32, 30u32);
+        let mut t = Triplets::with_capacity(n_users, n_items, RatingScale::MOVIELENS, 900);
+        for _ in 0..900 {
+            t.push(
+                rng.below(u64::from(n_users)) as u32,
+                rng.below(u64::from(n_items)) as u32,
+                (1 + rng.below(5)) as f32,
+            );
+        }
+        let rows = pack_rows(&t);
+        let by = ByUser::pack(&t);
+        let bits = |s: &SgdSvd| -> Vec<u32> {
+            [&s.pu, &s.qi, &s.bu, &s.bi]
+                .iter()
+                .flat_map(|v| v.iter().map(|x| x.to_bits()))
+                .collect()
+        };
+        for k in [13usize, 20, 50, 8] {
+            for biased in [false, true] {
+                let p = SvdParams {
+                    factors: k,
+                    ..SvdParams::default()
+                };
+                let new = || SgdSvd::init(&p, biased, 3.0, 40, 30, 5);
+                let (mut a, mut b, mut c, mut d) = (new(), new(), new(), new());
+                let mut order = Vec::new();
+                for epoch in 1..=3 {
+                    epoch_order(&mut order, rows.len(), 6, epoch);
+                    let (ea, eb) = (a.epoch(&rows, &order), b.epoch_portable(&rows, &order));
+                    assert_eq!(ea.to_bits(), eb.to_bits(), "shuffle k {k} biased {biased}");
+                    epoch_order(&mut order, by.users.len(), 6, epoch);
+                    let (ec, ed) = (
+                        c.epoch_by_user(&by, &order),
+                        d.epoch_by_user_portable(&by, &order),
+                    );
+                    assert_eq!(ec.to_bits(), ed.to_bits(), "by-user k {k} biased {biased}");
+                }
+                assert_eq!(bits(&a), bits(&b), "shuffle k {k} biased {biased}");
+                assert_eq!(bits(&c), bits(&d), "by-user k {k} biased {biased}");
+                assert_ne!(bits(&a), bits(&new()), "the epochs must change the model");
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_length_kernels_equal_run_time_length_kernels_bit_for_bit() {
+        let mut rng = lfg_core::Rng::new(21);
+        let mut t = Triplets::with_capacity(30, 25, RatingScale::MOVIELENS, 400);
+        for row in 0..400u32 {
+            t.push(
+                rng.below(30) as u32,
+                rng.below(25) as u32,
+                (1 + row % 5) as f32,
+            );
+        }
+        let rows = pack_rows(&t);
+        let by = ByUser::pack(&t);
+        let mut order = Vec::new();
+        epoch_order(&mut order, by.users.len(), 4, 1);
+        let mut shuffled = Vec::new();
+        epoch_order(&mut shuffled, rows.len(), 4, 1);
+        for biased in [false, true] {
+            let p = SvdParams {
+                factors: 20,
+                ..SvdParams::default()
+            };
+            let new = || SgdSvd::init(&p, biased, 3.5, 30, 25, 7);
+            let bits = |s: &SgdSvd| -> Vec<u32> {
+                [&s.pu, &s.qi, &s.bu, &s.bi]
+                    .iter()
+                    .flat_map(|v| v.iter().map(|x| x.to_bits()))
+                    .collect()
+            };
+            let (mut a, mut b) = (new(), new());
+            let (ea, eb) = (
+                epoch_shuffle_k::<20, _>(Portable, &mut a, &rows, &shuffled, |_| {}),
+                epoch_shuffle_dyn(Portable, &mut b, &rows, &shuffled),
+            );
+            assert_eq!(ea.to_bits(), eb.to_bits(), "biased {biased}");
+            assert_eq!(bits(&a), bits(&b), "shuffle, biased {biased}");
+            let (ea, eb) = (
+                epoch_by_user_k::<20, _>(Portable, &mut a, &by, &order),
+                epoch_by_user_dyn(Portable, &mut b, &by, &order),
+            );
+            assert_eq!(ea.to_bits(), eb.to_bits(), "biased {biased}");
+            assert_eq!(bits(&a), bits(&b), "by-user, biased {biased}");
+        }
     }
 
     #[test]

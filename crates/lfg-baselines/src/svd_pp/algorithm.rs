@@ -133,7 +133,7 @@ impl SvdPpModel {
                 }
                 pos.clear();
                 pos.extend(0..n as u32);
-                rng.shuffle(&mut pos);
+                crate::common::shuffle(&mut rng, &mut pos);
                 let inv = 1.0 / (n as f32).sqrt();
                 implicit_sum(&y, k, items.iter().copied(), &mut s);
                 g.fill(0.0);

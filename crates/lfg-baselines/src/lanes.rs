@@ -1,0 +1,251 @@
+//! Eight-lane f32 arithmetic that gives the same bits on every CPU.
+//!
+//! The SGD kernels are written once, generic over [`Lanes8`], and run either on
+//! [`Portable`] (plain `[f32; 8]` arrays, any target) or, where the CPU has AVX2, on
+//! `pulp::x86::V3` (explicit 256-bit vectors). Both backends perform exactly the same IEEE
+//! operations in the same order: lane-wise multiply, add and subtract, each rounded on its own
+//! (never a fused multiply-add), so their results are bit-identical.
+//!
+//! The dot product [`dot8`] has a fixed reduction shape that depends only on the length `n`:
+//!
+//! ```text
+//! chunks  c_j = elements 8j .. 8j+7 (the last one zero-padded), j = 0 .. ceil(n/8)
+//! m_j     = a(c_j) * b(c_j)                       lane-wise
+//! A_r     = m_r + m_{r+4} + m_{r+8} + ...         left to right, r = 0..4 (r < #chunks)
+//! S       = (A_0 + A_1) + (A_2 + A_3)             (fewer terms: (A_0 + A_1) + A_2, A_0 + A_1, A_0)
+//! h       = [S_0 + S_4, S_1 + S_5, S_2 + S_6, S_3 + S_7]
+//! dot     = (h_0 + h_2) + (h_1 + h_3)
+//! ```
+//!
+//! (four independent accumulators keep the dependency chain short: for k = 50 it is one
+//! multiply and five adds).
+
+/// Eight f32 lanes with unfused, lane-wise arithmetic. Implementations must round each
+/// operation on its own so that every backend gives the same bits.
+pub(crate) trait Lanes8: Copy {
+    /// A vector of eight f32.
+    type V: Copy;
+    fn load(self, x: &[f32; 8]) -> Self::V;
+    fn store(self, v: Self::V, out: &mut [f32; 8]);
+    fn splat(self, x: f32) -> Self::V;
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    fn to_array(self, v: Self::V) -> [f32; 8];
+}
+
+/// The reference backend: `[f32; 8]` arrays, lane by lane.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Portable;
+
+impl Lanes8 for Portable {
+    type V = [f32; 8];
+
+    #[inline(always)]
+    fn load(self, x: &[f32; 8]) -> [f32; 8] {
+        *x
+    }
+
+    #[inline(always)]
+    fn store(self, v: [f32; 8], out: &mut [f32; 8]) {
+        *out = v;
+    }
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> [f32; 8] {
+        [x; 8]
+    }
+
+    #[inline(always)]
+    fn add(self, a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|l| a[l] + b[l])
+    }
+
+    #[inline(always)]
+    fn mul(self, a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
+        std::array::from_fn(|l| a[l] * b[l])
+    }
+
+    #[inline(always)]
+    fn to_array(self, v: [f32; 8]) -> [f32; 8] {
+        v
+    }
+}
+
+/// AVX2 vectors (`vaddps`/`vmulps` on 256 bits: the same lane-wise IEEE operations).
+#[cfg(target_arch = "x86_64")]
+impl Lanes8 for pulp::x86::V3 {
+    type V = pulp::f32x8;
+
+    #[inline(always)]
+    fn load(self, x: &[f32; 8]) -> pulp::f32x8 {
+        pulp::cast(*x)
+    }
+
+    #[inline(always)]
+    fn store(self, v: pulp::f32x8, out: &mut [f32; 8]) {
+        *out = pulp::cast(v);
+    }
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> pulp::f32x8 {
+        self.splat_f32x8(x)
+    }
+
+    #[inline(always)]
+    fn add(self, a: pulp::f32x8, b: pulp::f32x8) -> pulp::f32x8 {
+        self.add_f32x8(a, b)
+    }
+
+    #[inline(always)]
+    fn mul(self, a: pulp::f32x8, b: pulp::f32x8) -> pulp::f32x8 {
+        self.mul_f32x8(a, b)
+    }
+
+    #[inline(always)]
+    fn to_array(self, v: pulp::f32x8) -> [f32; 8] {
+        pulp::cast(v)
+    }
+}
+
+/// `x` zero-padded to eight lanes (`x.len() < 8`); lane by lane, so that a run-time length
+/// costs no `memcpy` call.
+#[inline(always)]
+fn pad(x: &[f32]) -> [f32; 8] {
+    std::array::from_fn(|l| x.get(l).copied().unwrap_or(0.0))
+}
+
+/// The dot product of `a` and `b` (the shorter length) with the fixed reduction shape of
+/// the module documentation; every backend gives the same bits.
+#[inline(always)]
+pub(crate) fn dot8<L: Lanes8>(l: L, a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (ca, ra) = a[..n].as_chunks::<8>();
+    let (cb, rb) = b[..n].as_chunks::<8>();
+    let m = |x: &[f32; 8], y: &[f32; 8]| l.mul(l.load(x), l.load(y));
+    // Whole groups of four chunks: chunk 4g + r goes to accumulator r.
+    let (ga, la) = ca.as_chunks::<4>();
+    let (gb, lb) = cb.as_chunks::<4>();
+    let mut acc = [l.splat(0.0); 4];
+    let mut chunks = 0usize;
+    if let (Some((xa, ga)), Some((xb, gb))) = (ga.split_first(), gb.split_first()) {
+        acc = std::array::from_fn(|r| m(&xa[r], &xb[r]));
+        for (xa, xb) in ga.iter().zip(gb) {
+            acc = std::array::from_fn(|r| l.add(acc[r], m(&xa[r], &xb[r])));
+        }
+        chunks = 4 * (ga.len() + 1);
+    }
+    // Then up to three more chunks and the zero-padded tail, in order.
+    let mut push = |v: L::V| {
+        let r = chunks % 4;
+        acc[r] = if chunks < 4 { v } else { l.add(acc[r], v) };
+        chunks += 1;
+    };
+    for (x, y) in la.iter().zip(lb) {
+        push(m(x, y));
+    }
+    if !ra.is_empty() {
+        push(m(&pad(ra), &pad(rb)));
+    }
+    let s = match chunks {
+        0 => return 0.0,
+        1 => acc[0],
+        2 => l.add(acc[0], acc[1]),
+        3 => l.add(l.add(acc[0], acc[1]), acc[2]),
+        _ => l.add(l.add(acc[0], acc[1]), l.add(acc[2], acc[3])),
+    };
+    let s = l.to_array(s);
+    let h = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
+    (h[0] + h[2]) + (h[1] + h[3])
+}
+
+/// `p <- keep p + le q` and `q <- keep q + le p` (both from the old rows), lane-wise; the
+/// tail beyond the last full chunk as one zero-padded chunk (the same operations per
+/// element).
+#[inline(always)]
+pub(crate) fn update_rows8<L: Lanes8>(l: L, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
+    let n = p.len().min(q.len());
+    let (cp, rp) = p[..n].as_chunks_mut::<8>();
+    let (cq, rq) = q[..n].as_chunks_mut::<8>();
+    let (vk, vl) = (l.splat(keep), l.splat(le));
+    for (x, y) in cp.iter_mut().zip(cq.iter_mut()) {
+        let (p0, q0) = (l.load(x), l.load(y));
+        l.store(l.add(l.mul(vk, p0), l.mul(vl, q0)), x);
+        l.store(l.add(l.mul(vk, q0), l.mul(vl, p0)), y);
+    }
+    if !rp.is_empty() {
+        let (p0, q0) = (l.load(&pad(rp)), l.load(&pad(rq)));
+        let (mut np, mut nq) = ([0f32; 8], [0f32; 8]);
+        l.store(l.add(l.mul(vk, p0), l.mul(vl, q0)), &mut np);
+        l.store(l.add(l.mul(vk, q0), l.mul(vl, p0)), &mut nq);
+        rp.copy_from_slice(&np[..rp.len()]);
+        rq.copy_from_slice(&nq[..rq.len()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(seed: u64, n: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut rng = lfg_core::Rng::new(seed);
+        let a = (0..n).map(|_| rng.normal() as f32).collect();
+        let b = (0..n).map(|_| rng.normal() as f32).collect();
+        (a, b)
+    }
+
+    #[test]
+    fn dot8_matches_f64_sum_within_rounding() {
+        for n in 0..=70 {
+            let (a, b) = data(n as u64, n);
+            let naive: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| f64::from(*x) * f64::from(*y))
+                .sum();
+            let d = f64::from(dot8(Portable, &a, &b));
+            assert!((d - naive).abs() < 1e-5 * (1.0 + naive.abs()), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn dot8_follows_the_documented_reduction_shape() {
+        // n = 50: chunks 0..6 full, chunk 6 = elements 48, 49 zero-padded.
+        let (a, b) = data(3, 50);
+        let m: Vec<[f32; 8]> = (0..7)
+            .map(|j| std::array::from_fn(|l| a.get(8 * j + l).map_or(0.0, |x| x * b[8 * j + l])))
+            .collect();
+        let add = |x: [f32; 8], y: [f32; 8]| -> [f32; 8] { std::array::from_fn(|l| x[l] + y[l]) };
+        let acc = [add(m[0], m[4]), add(m[1], m[5]), add(m[2], m[6]), m[3]];
+        let s = add(add(acc[0], acc[1]), add(acc[2], acc[3]));
+        let h = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
+        let want = (h[0] + h[2]) + (h[1] + h[3]);
+        assert_eq!(dot8(Portable, &a, &b).to_bits(), want.to_bits());
+        // Short rows: one zero-padded chunk is the plain sum for n <= 2.
+        assert_eq!(dot8(Portable, &[0.5, -2.0], &[4.0, 0.25]), 1.5);
+        assert_eq!(dot8(Portable, &[], &[]), 0.0);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_backend_is_bit_identical_to_portable() {
+        let Some(v3) = pulp::x86::V3::try_new() else {
+            tracing::warn!("no AVX2 on this CPU: only the portable backend can be checked");
+            return;
+        };
+        for n in (0..=70).chain([100, 128, 129, 200]) {
+            let (a, b) = data(100 + n as u64, n);
+            assert_eq!(
+                dot8(v3, &a, &b).to_bits(),
+                dot8(Portable, &a, &b).to_bits(),
+                "dot, n = {n}"
+            );
+            let (mut p1, mut q1) = (a.clone(), b.clone());
+            let (mut p2, mut q2) = (a, b);
+            update_rows8(v3, &mut p1, &mut q1, 0.999, 0.0123);
+            update_rows8(Portable, &mut p2, &mut q2, 0.999, 0.0123);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&p1), bits(&p2), "update p, n = {n}");
+            assert_eq!(bits(&q1), bits(&q2), "update q, n = {n}");
+        }
+    }
+}
