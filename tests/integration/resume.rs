@@ -209,7 +209,7 @@ fn ctrl_c_stops_cleanly_marks_the_run_interrupted_and_resume_finishes_it() {
     assert_eq!(runs[0]["status"], "interrupted", "{runs}");
     let partial: usize = completed(&ws).expect("rows").iter().map(Vec::len).sum();
     assert!(
-        partial >= 1 && partial < 2 * FOLDS,
+        (1..2 * FOLDS).contains(&partial),
         "{partial} folds before resume"
     );
 

@@ -199,7 +199,8 @@ pub fn demo_input() -> ReportInput {
         protocol: "new-user".into(),
         dataset: "ml-100k".into(),
         description: "20% of users held out as new users; 5 folds (paper Table 3).".into(),
-        paper_table: None,
+        // Tagged: a setting with a cold-start curve is matched to a paper table only by tag.
+        paper_table: Some(3),
         models: vec![
             model(
                 "svd",
