@@ -47,10 +47,11 @@ fn tuned_by(detail: &RunDetail) -> Option<String> {
             .count();
         (!detail.sweeps.is_empty()).then(|| {
             format!(
-                "sweeps of this run (run {}): {} sweep group(s) on inner validation splits, {} with a chosen candidate",
+                "sweeps of this run (run {}): {} sweep group(s) on inner validation splits of training data; {} chose one candidate for every fold, {} chose per fold (each fold's choice is in its fold record)",
                 detail.run.run,
                 detail.sweeps.len(),
-                chosen
+                chosen,
+                detail.sweeps.len() - chosen
             )
         })
     })
