@@ -144,6 +144,10 @@ pub struct RunArgs {
     /// Report folder (default reports/<experiment>/).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Fail instead of downloading a missing MovieLens data set (default: fetch it from
+    /// GroupLens into the data folder, checksum verified, as `lfg data fetch` does).
+    #[arg(long)]
+    pub no_fetch: bool,
     /// Save every model row's fold-1 model under DIR/<setting>/ (for `lfg recommend`).
     #[arg(long, value_name = "DIR")]
     pub save_models: Option<PathBuf>,

@@ -97,9 +97,46 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     flag
 }
 
+/// Downloads the MovieLens data sets `spec` needs and the data folder lacks (a fresh clone
+/// runs the paper jobs with no setup); `--no-fetch` turns this off.
+fn fetch_missing(cli: &Cli, spec: &ExperimentSpec) -> Result<()> {
+    let dir = data_dir(cli);
+    let mut needed: Vec<(&str, &str)> = Vec::new();
+    for d in std::iter::once(&spec.dataset).chain(spec.settings.iter().map(|s| &s.dataset)) {
+        let want = match d {
+            lfg_runner::DatasetSpec::Ml100k => ("ml-100k", "u.data"),
+            lfg_runner::DatasetSpec::Ml1m => ("ml-1m", "ratings.dat"),
+            lfg_runner::DatasetSpec::Csv(_) => continue,
+        };
+        if !needed.contains(&want) {
+            needed.push(want);
+        }
+    }
+    for (name, key_file) in needed {
+        if dir.join(name).join(key_file).is_file() {
+            continue;
+        }
+        output::note(&format!(
+            "lfg: {name} is not in {} (set --data-dir or LFG_DATA_DIR to use a copy); downloading it from GroupLens",
+            dir.display()
+        ));
+        let opts = lfg_data::fetch::FetchOptions {
+            progress: !cli.quiet && std::io::stderr().is_terminal(),
+            ..lfg_data::fetch::FetchOptions::default()
+        };
+        lfg_data::fetch::fetch(name, &dir, &opts).with_context(|| {
+            format!("{name} is missing from {} and could not be downloaded (rerun with --no-fetch to skip downloading)", dir.display())
+        })?;
+    }
+    Ok(())
+}
+
 /// `lfg run`.
 pub fn run(cli: &Cli, args: &RunArgs) -> Result<ExitCode> {
     let spec = ExperimentSpec::load(&args.file)?;
+    if !args.no_fetch {
+        fetch_missing(cli, &spec)?;
+    }
     let store = open_store(cli)?;
     let opts = RunOptions {
         jobs: args.jobs.unwrap_or(0),

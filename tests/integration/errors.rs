@@ -116,7 +116,8 @@ fn missing_movielens_data_says_how_to_fetch_it() {
             "dataset = \"ml-100k\"",
         ),
     );
-    let out = ws.output(&["run", &f, "--no-report"]);
+    // `--no-fetch`: no download attempt (a plain `run` would fetch the data set from GroupLens).
+    let out = ws.output(&["run", &f, "--no-report", "--no-fetch"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("lfg data fetch ml-100k"), "{err}");
