@@ -36,6 +36,8 @@ pub(crate) struct Batch {
 pub(crate) struct BatchSpec {
     pub n_items: usize,
     pub mask_rate: f64,
+    /// Upper end of a per-user mask rate drawn in `[mask_rate, max)`; None: fixed rate.
+    pub mask_rate_max: Option<f64>,
     pub loss: LossMode,
     pub mu: MuMode,
     pub mu_global: f32,
@@ -66,10 +68,15 @@ pub(crate) fn build_batch(
         }
         let (items, ratings) = idx.row(u);
         let (mut sum, mut seen) = (0f64, 0usize);
+        // Without `mask_rate_max` no extra draw is made, so fixed-rate runs keep their stream.
+        let rate = match (rng.as_deref_mut(), spec.mask_rate_max) {
+            (Some(g), Some(hi)) => g.uniform(spec.mask_rate, hi),
+            _ => spec.mask_rate,
+        };
         for (&i, &y) in items.iter().zip(ratings) {
             let i = i as usize;
             let hidden = match rng.as_deref_mut() {
-                Some(g) if spec.mask_rate > 0.0 => g.bernoulli(spec.mask_rate),
+                Some(g) if rate > 0.0 => g.bernoulli(rate),
                 _ => false,
             };
             observed += 1;

@@ -103,6 +103,11 @@ pub struct LfgConfig {
     pub hidden: Vec<usize>,
     /// Probability of masking each observed input rating to 0 during training. Default 0.1.
     pub mask_rate: f64,
+    /// When set, each training user's mask rate is drawn anew for every batch, uniformly in
+    /// `[mask-rate, mask-rate-max)`, so the generator also learns from nearly empty rows (what a
+    /// cold-start user gives it). Default: unset, one fixed rate (the paper's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mask_rate_max: Option<f64>,
     /// Negative slope of the LeakyReLU activations. Default 0.01 (PyTorch's default).
     pub leaky_slope: f64,
     /// Adam learning rate. Default 1e-3.
@@ -152,6 +157,7 @@ impl Default for LfgConfig {
             k: 50,
             hidden: vec![512, 256],
             mask_rate: 0.1,
+            mask_rate_max: None,
             leaky_slope: 0.01,
             learning_rate: 1e-3,
             beta1: 0.9,
@@ -222,6 +228,15 @@ impl LfgConfig {
             ));
         }
         finite_in("mask-rate", self.mask_rate, 0.0, 1.0, false, true)?;
+        if let Some(hi) = self.mask_rate_max {
+            finite_in("mask-rate-max", hi, 0.0, 1.0, false, true)?;
+            if hi < self.mask_rate {
+                return Err(LfgError::param(
+                    "mask-rate-max",
+                    format!("{hi} is below mask-rate {}", self.mask_rate),
+                ));
+            }
+        }
         finite_in("leaky-slope", self.leaky_slope, 0.0, 1.0, false, false)?;
         finite_in("learning-rate", self.learning_rate, 0.0, 10.0, true, false)?;
         finite_in("beta1", self.beta1, 0.0, 1.0, false, true)?;
@@ -259,7 +274,10 @@ impl LfgConfig {
         if self.patience == Some(0) {
             return Err(LfgError::param("patience", "must be at least 1 when set"));
         }
-        if self.loss == LossMode::Masked && self.mask_rate == 0.0 {
+        if self.loss == LossMode::Masked
+            && self.mask_rate == 0.0
+            && self.mask_rate_max.is_none_or(|m| m == 0.0)
+        {
             return Err(LfgError::param(
                 "loss",
                 "`masked` needs mask-rate > 0 (nothing would be masked)",

@@ -74,6 +74,7 @@ fn spec(n_items: usize, mask_rate: f64, loss: LossMode) -> BatchSpec {
     BatchSpec {
         n_items,
         mask_rate,
+        mask_rate_max: None,
         loss,
         mu: MuMode::Global,
         mu_global: 3.5,
@@ -159,6 +160,53 @@ fn masking_rate_matches_p() {
     // No masking without an RNG (evaluation).
     let b = build_batch(&users, &idx, &f, &spec(100, 0.5, LossMode::Observed), None);
     assert_eq!(b.masked, 0);
+}
+
+#[test]
+fn per_user_mask_rate_spans_the_range() {
+    let (t, f) = synthetic(400, 100, 0.5, 3);
+    let idx = t.by_user();
+    let users: Vec<u32> = (0..400).collect();
+    let ranged = BatchSpec {
+        mask_rate_max: Some(0.9),
+        ..spec(100, 0.1, LossMode::Observed)
+    };
+    let mut rng = Rng::new(4);
+    let b = build_batch(&users, &idx, &f, &ranged, Some(&mut rng));
+    // Overall rate near the middle of [0.1, 0.9).
+    let rate = b.masked as f64 / b.observed as f64;
+    assert!((rate - 0.5).abs() < 0.05, "rate={rate}");
+    // Per-user rates spread over the range: some users keep most ratings, some lose most.
+    let per_user: Vec<f64> = (0..400)
+        .map(|r| {
+            let (items, _) = idx.row(r);
+            let zeros = items
+                .iter()
+                .filter(|&&i| b.input[r * 102 + 2 + i as usize] == 0.0)
+                .count();
+            zeros as f64 / items.len() as f64
+        })
+        .collect();
+    assert!(per_user.iter().any(|&x| x < 0.25), "no lightly masked user");
+    assert!(per_user.iter().any(|&x| x > 0.75), "no heavily masked user");
+    // A fixed rate keeps every user near it.
+    let mut rng = Rng::new(4);
+    let fixed = build_batch(
+        &users,
+        &idx,
+        &f,
+        &spec(100, 0.5, LossMode::Observed),
+        Some(&mut rng),
+    );
+    assert!(fixed.masked.abs_diff(b.masked) < b.observed / 10);
+    // Checked before any work: the upper end must not be below mask-rate.
+    let bad = LfgConfig {
+        mask_rate: 0.4,
+        mask_rate_max: Some(0.2),
+        ..LfgConfig::default()
+    };
+    let e = bad.check().unwrap_err().to_string();
+    assert!(e.contains("mask-rate-max"), "{e}");
 }
 
 #[test]

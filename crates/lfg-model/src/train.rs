@@ -289,6 +289,7 @@ pub fn fit(
     let spec = BatchSpec {
         n_items,
         mask_rate: cfg.mask_rate,
+        mask_rate_max: cfg.mask_rate_max,
         loss: cfg.loss,
         mu: cfg.mu,
         mu_global,
