@@ -177,8 +177,13 @@ fn ctrl_c_stops_cleanly_marks_the_run_interrupted_and_resume_finishes_it() {
         .expect("spawn lfg run");
     let start = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            panic!("lfg run ended ({status}) before the interrupt: enlarge the workload");
+        if child.try_wait().expect("try_wait").is_some() {
+            let out = child.wait_with_output().expect("wait");
+            panic!(
+                "lfg run ended ({}) before the interrupt: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         if completed(&ws).is_some_and(|rows| rows.iter().map(Vec::len).sum::<usize>() >= 1) {
             let sent = Command::new("kill")

@@ -190,23 +190,40 @@ impl Store {
             .busy_timeout(options.busy_timeout);
         let rt = runtime()?;
         let busy = options.busy_timeout;
-        let (writer, reader) = rt.block_on(async {
-            let writer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
-                .connect_with(connect.clone())
-                .await
-                .map_err(|e| classify(e, &location, busy, "opening the database"))?;
-            migrator()
-                .run(&writer)
-                .await
-                .map_err(|e| classify_migration(e, &location, busy))?;
-            let reader = SqlitePoolOptions::new()
-                .max_connections(options.read_connections.max(1))
-                .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
-                .connect_lazy_with(connect);
-            Ok::<_, StoreError>((writer, reader))
-        })?;
+        // Two processes opening a new file at once (say `lfg run` and `lfg show`) can meet
+        // SQLITE_BUSY without SQLite's busy handler waiting (switching to WAL), or both apply
+        // migration 1 (one then finds its tables already there): the whole open is retried,
+        // and a retry sees the other's committed migration, until the busy timeout has passed.
+        // A migration that keeps failing is reported after that.
+        let deadline = std::time::Instant::now() + busy;
+        let (writer, reader) = loop {
+            let attempt = rt.block_on(async {
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
+                    .connect_with(connect.clone())
+                    .await
+                    .map_err(|e| classify(e, &location, busy, "opening the database"))?;
+                migrator()
+                    .run(&writer)
+                    .await
+                    .map_err(|e| classify_migration(e, &location, busy))?;
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(options.read_connections.max(1))
+                    .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
+                    .connect_lazy_with(connect.clone());
+                Ok::<_, StoreError>((writer, reader))
+            });
+            match attempt {
+                Err(StoreError::Locked { .. } | StoreError::Migration { .. })
+                    if std::time::Instant::now() < deadline =>
+                {
+                    tracing::debug!(store = %location, "store busy at open; retrying");
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                other => break other?,
+            }
+        };
         tracing::debug!(store = %location, "opened store");
         Ok(Self::assemble(rt, writer, reader, location, busy))
     }
