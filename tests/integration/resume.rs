@@ -1,6 +1,6 @@
 //! Killing `lfg run` mid-run and resuming it: no fold lost, none duplicated, same numbers.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{Synthetic, Workspace, fold_rmse, lfg_bin};
@@ -54,13 +54,15 @@ fn completed(ws: &Workspace) -> Option<Vec<Vec<u64>>> {
     )
 }
 
-#[test]
-fn kill_mid_run_then_resume_loses_and_duplicates_nothing() {
+/// Starts `lfg run` of the experiment in a fresh workspace (synthetic data from `seed`) and
+/// returns once at least one fold is committed: the workspace, the spec path, the running
+/// child (stderr piped) and the number of committed folds.
+fn start_run_until_first_fold(seed: u64) -> (Workspace, String, Child, usize) {
     let ws = Workspace::new(Synthetic {
         users: 300,
         items: 120,
         per_user: 40,
-        seed: 5,
+        seed,
     });
     let f = ws.write("exp.toml", &experiment());
     let mut child = Command::new(lfg_bin())
@@ -68,22 +70,23 @@ fn kill_mid_run_then_resume_loses_and_duplicates_nothing() {
         .env("LFG_STORE", ws.path().join("lfg.sqlite"))
         .args(["run", &f, "--jobs", "1", "--no-report", "--quiet"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn lfg run");
     let start = Instant::now();
-    let done_at_kill = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            let out = child.wait_with_output().expect("wait");
             panic!(
-                "lfg run ended ({status}) before any check could interrupt it: enlarge the workload"
+                "lfg run ended ({}) before any check could interrupt it: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
             );
         }
         if let Some(rows) = completed(&ws) {
             let n: usize = rows.iter().map(Vec::len).sum();
             if n >= 1 {
-                child.kill().expect("kill");
-                let _ = child.wait();
-                break n;
+                return (ws, f, child, n);
             }
         }
         assert!(
@@ -91,7 +94,14 @@ fn kill_mid_run_then_resume_loses_and_duplicates_nothing() {
             "no fold finished in 120 s"
         );
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
+}
+
+#[test]
+fn kill_mid_run_then_resume_loses_and_duplicates_nothing() {
+    let (ws, f, mut child, done_at_kill) = start_run_until_first_fold(5);
+    child.kill().expect("kill");
+    let _ = child.wait();
     let total = 2 * FOLDS;
     let after_kill: usize = completed(&ws)
         .expect("run recorded")
@@ -160,45 +170,12 @@ fn kill_mid_run_then_resume_loses_and_duplicates_nothing() {
 
 #[test]
 fn ctrl_c_stops_cleanly_marks_the_run_interrupted_and_resume_finishes_it() {
-    let ws = Workspace::new(Synthetic {
-        users: 300,
-        items: 120,
-        per_user: 40,
-        seed: 6,
-    });
-    let f = ws.write("exp.toml", &experiment());
-    let mut child = Command::new(lfg_bin())
-        .current_dir(ws.path())
-        .env("LFG_STORE", ws.path().join("lfg.sqlite"))
-        .args(["run", &f, "--jobs", "1", "--no-report", "--quiet"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lfg run");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            let out = child.wait_with_output().expect("wait");
-            panic!(
-                "lfg run ended ({}) before the interrupt: {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        if completed(&ws).is_some_and(|rows| rows.iter().map(Vec::len).sum::<usize>() >= 1) {
-            let sent = Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status()
-                .expect("run kill -INT");
-            assert!(sent.success());
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no fold finished in 120 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (ws, f, child, _) = start_run_until_first_fold(6);
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill -INT");
+    assert!(sent.success());
     let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
