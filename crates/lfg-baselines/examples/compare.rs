@@ -62,7 +62,7 @@ fn main() {
                 _ => secs,
             };
             println!(
-                "lfg\t{name}\t{seed}\t{:.5}\t{secs:.4}\t{cpu:.4}",
+                "lfg\t{name}\t{seed}\t{:.5}\t{secs:.5}\t{cpu:.5}",
                 common::rmse(&m, &test)
             );
         }

@@ -177,9 +177,14 @@ pub(crate) fn init_rng(seed: u64) -> Rng {
 pub(crate) fn epoch_order(order: &mut Vec<u32>, n: usize, seed: u64, epoch: usize) -> Rng {
     order.clear();
     order.extend(0..n as u32);
-    let mut rng = Rng::new(derive_seed(seed, &[epoch as u64]));
+    let mut rng = epoch_rng(seed, epoch);
     shuffle(&mut rng, order);
     rng
+}
+
+/// The stream of `epoch` (from 1) of a fit with `seed`.
+pub(crate) fn epoch_rng(seed: u64, epoch: usize) -> Rng {
+    Rng::new(derive_seed(seed, &[epoch as u64]))
 }
 
 /// Exactly [`Rng::shuffle`] (the same swaps from the same draws), faster: Lemire's

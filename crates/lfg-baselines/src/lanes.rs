@@ -1,8 +1,8 @@
 //! Eight-lane f32 arithmetic that gives the same bits on every CPU.
 //!
-//! The SGD kernels are written once, generic over [`Lanes8`], and run either on
-//! [`Portable`] (plain `[f32; 8]` arrays, any target) or, where the CPU has AVX2, on
-//! `pulp::x86::V3` (explicit 256-bit vectors). Both backends perform exactly the same IEEE
+//! The SGD kernels are written once, generic over [`RowOps`], and run on [`Portable`]
+//! (plain `[f32; 8]` arrays, any target), on `pulp::x86::V3` (256-bit AVX2 vectors) or on
+//! `pulp::x86::V4` (512-bit AVX-512 vectors, each holding two eight-lane chunks). Both backends perform exactly the same IEEE
 //! operations in the same order: lane-wise multiply, add and subtract, each rounded on its own
 //! (never a fused multiply-add), so their results are bit-identical.
 //!
@@ -182,6 +182,129 @@ pub(crate) fn update_rows8<L: Lanes8>(l: L, p: &mut [f32], q: &mut [f32], keep: 
     }
 }
 
+/// The two row kernels of an SGD step, implemented by every backend with the same bits:
+/// [`dot8`]'s reduction shape and [`update_rows8`]'s lane-wise update.
+pub(crate) trait RowOps: Copy {
+    /// `a . b` with the reduction shape of the module documentation.
+    fn dot(self, a: &[f32], b: &[f32]) -> f32;
+    /// `p <- keep p + le q`, `q <- keep q + le p` (both from the old rows).
+    fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32);
+}
+
+impl RowOps for Portable {
+    #[inline(always)]
+    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+        dot8(self, a, b)
+    }
+
+    #[inline(always)]
+    fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
+        update_rows8(self, p, q, keep, le);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl RowOps for pulp::x86::V3 {
+    #[inline(always)]
+    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+        dot8(self, a, b)
+    }
+
+    #[inline(always)]
+    fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
+        update_rows8(self, p, q, keep, le);
+    }
+}
+
+/// AVX-512: sixteen lanes per instruction, the same operations as the eight-lane kernels.
+///
+/// A 512-bit vector holds two consecutive eight-lane chunks `2m, 2m + 1`, which belong to
+/// the accumulators `2m mod 4` and `2m + 1 mod 4`: vector `m` goes to `A = [A_0 | A_1]`
+/// when `m` is even and to `B = [A_2 | A_3]` when it is odd, so adding the vectors left to
+/// right performs exactly [`dot8`]'s additions. The chunks after the last whole 16-lane
+/// vector go through the eight-lane code with the same bookkeeping.
+#[cfg(target_arch = "x86_64")]
+impl RowOps for pulp::x86::V4 {
+    #[inline(always)]
+    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+        use pulp::Simd;
+        let l = *self;
+        let n = a.len().min(b.len());
+        let m = |x: &[f32; 16], y: &[f32; 16]| self.mul_f32s(pulp::cast(*x), pulp::cast(*y));
+        // Pairs of 16-lane vectors (32 elements): the even one to A, the odd one to B.
+        let (pa, ra) = a[..n].as_chunks::<32>();
+        let (pb, rb) = b[..n].as_chunks::<32>();
+        let (mut va, mut vb) = (None::<pulp::f32x16>, None::<pulp::f32x16>);
+        for (x, y) in pa.iter().zip(pb) {
+            let ([x0, x1], [y0, y1]): ([[f32; 16]; 2], [[f32; 16]; 2]) =
+                (pulp::cast(*x), pulp::cast(*y));
+            let (e, o) = (m(&x0, &y0), m(&x1, &y1));
+            va = Some(va.map_or(e, |w| self.add_f32s(w, e)));
+            vb = Some(vb.map_or(o, |w| self.add_f32s(w, o)));
+        }
+        // At most one more whole 16-lane vector; it is even (it follows whole pairs).
+        let (ca, ra) = ra.as_chunks::<16>();
+        let (cb, rb) = rb.as_chunks::<16>();
+        for (x, y) in ca.iter().zip(cb) {
+            let e = m(x, y);
+            va = Some(va.map_or(e, |w| self.add_f32s(w, e)));
+        }
+        let mut acc = [l.splat(0.0); 4];
+        let mut chunks = 2 * (2 * pa.len() + ca.len());
+        if let Some(va) = va {
+            let [a0, a1]: [pulp::f32x8; 2] = pulp::cast(va);
+            acc[0] = a0;
+            acc[1] = a1;
+        }
+        if let Some(vb) = vb {
+            let [b0, b1]: [pulp::f32x8; 2] = pulp::cast(vb);
+            acc[2] = b0;
+            acc[3] = b1;
+        }
+        let mut push = |v: pulp::f32x8| {
+            let r = chunks % 4;
+            acc[r] = if chunks < 4 { v } else { l.add(acc[r], v) };
+            chunks += 1;
+        };
+        let (ta, qa) = ra.as_chunks::<8>();
+        let (tb, qb) = rb.as_chunks::<8>();
+        for (x, y) in ta.iter().zip(tb) {
+            push(l.mul(l.load(x), l.load(y)));
+        }
+        if !qa.is_empty() {
+            push(l.mul(l.load(&pad(qa)), l.load(&pad(qb))));
+        }
+        let s = match chunks {
+            0 => return 0.0,
+            1 => acc[0],
+            2 => l.add(acc[0], acc[1]),
+            3 => l.add(l.add(acc[0], acc[1]), acc[2]),
+            _ => l.add(l.add(acc[0], acc[1]), l.add(acc[2], acc[3])),
+        };
+        let s = l.to_array(s);
+        let h = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
+        (h[0] + h[2]) + (h[1] + h[3])
+    }
+
+    #[inline(always)]
+    fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
+        use pulp::Simd;
+        let n = p.len().min(q.len());
+        let (p, q) = (&mut p[..n], &mut q[..n]);
+        let (cp, rp) = p.as_chunks_mut::<16>();
+        let (cq, rq) = q.as_chunks_mut::<16>();
+        let (vk, vl) = (self.splat_f32s(keep), self.splat_f32s(le));
+        for (x, y) in cp.iter_mut().zip(cq.iter_mut()) {
+            let (p0, q0): (pulp::f32x16, pulp::f32x16) = (pulp::cast(*x), pulp::cast(*y));
+            let np = self.add_f32s(self.mul_f32s(vk, p0), self.mul_f32s(vl, q0));
+            let nq = self.add_f32s(self.mul_f32s(vk, q0), self.mul_f32s(vl, p0));
+            *x = pulp::cast(np);
+            *y = pulp::cast(nq);
+        }
+        update_rows8(*self, rp, rq, keep, le);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +346,33 @@ mod tests {
         // Short rows: one zero-padded chunk is the plain sum for n <= 2.
         assert_eq!(dot8(Portable, &[0.5, -2.0], &[4.0, 0.25]), 1.5);
         assert_eq!(dot8(Portable, &[], &[]), 0.0);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_row_ops_are_bit_identical_to_portable() {
+        let Some(v4) = pulp::x86::V4::try_new() else {
+            tracing::warn!("no AVX-512 on this CPU: only the other backends can be checked");
+            return;
+        };
+        // Every split of n into whole 32-lane pairs, one 16-lane vector, whole and padded
+        // 8-lane chunks, and the chunk counts below four.
+        for n in (0..=80).chain([100, 112, 128, 129, 200, 255]) {
+            let (a, b) = data(300 + n as u64, n);
+            let got = v4.vectorize(|| RowOps::dot(v4, &a, &b));
+            assert_eq!(
+                got.to_bits(),
+                dot8(Portable, &a, &b).to_bits(),
+                "dot, n = {n}"
+            );
+            let (mut p1, mut q1) = (a.clone(), b.clone());
+            let (mut p2, mut q2) = (a, b);
+            v4.vectorize(|| RowOps::update(v4, &mut p1, &mut q1, 0.999, -0.0123));
+            update_rows8(Portable, &mut p2, &mut q2, 0.999, -0.0123);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&p1), bits(&p2), "update p, n = {n}");
+            assert_eq!(bits(&q1), bits(&q2), "update q, n = {n}");
+        }
     }
 
     #[cfg(target_arch = "x86_64")]

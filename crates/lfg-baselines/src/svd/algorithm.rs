@@ -25,10 +25,15 @@ use std::time::Instant;
 use lfg_core::{EpochObserver, EpochReport, RatingScale, Triplets};
 use serde::{Deserialize, Serialize};
 
+use super::rows::Rows;
+use super::visit::{ByUser, Visits, shuffled};
 use super::{SgdOrder, SvdParams, name};
 use crate::BaselineError;
 use crate::common::{Seen, check_train, dot, epoch_order, init_rng, normal_vec};
-use crate::lanes::{Lanes8, Portable, dot8, update_rows8};
+use crate::lanes::{Portable, RowOps};
+
+/// A training rating `(user, item, rating)` as the kernels read it.
+type Rating = (u32, u32, f32);
 
 /// A fitted `svd` or `bias-svd` model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,10 +72,10 @@ pub(crate) struct SgdSvd {
     pub lr_f: f32,
     pub reg_b: f32,
     pub reg_f: f32,
-    pub pu: Vec<f32>,
-    pub qi: Vec<f32>,
-    pub bu: Vec<f32>,
-    pub bi: Vec<f32>,
+    /// `p_u` and `b_u` (the bias stays 0 for `svd`).
+    pub pu: Rows,
+    /// `q_i` and `b_i`.
+    pub qi: Rows,
 }
 
 impl SgdSvd {
@@ -86,11 +91,6 @@ impl SgdSvd {
         let mut rng = init_rng(seed);
         let pu = normal_vec(&mut rng, n_users * k, p.init_mean, p.init_std);
         let qi = normal_vec(&mut rng, n_items * k, p.init_mean, p.init_std);
-        let (bu, bi) = if biased {
-            (vec![0.0; n_users], vec![0.0; n_items])
-        } else {
-            (Vec::new(), Vec::new())
-        };
         Self {
             biased,
             k,
@@ -99,44 +99,37 @@ impl SgdSvd {
             lr_f: p.lr_factors,
             reg_b: p.reg_bias,
             reg_f: p.reg_factors,
-            pu,
-            qi,
-            bu,
-            bi,
+            pu: Rows::new(&pu, n_users, k),
+            qi: Rows::new(&qi, n_items, k),
         }
     }
 
-    /// One epoch visiting `rows[o]` for `o` in `order`; returns the sum of squared errors.
-    /// Runs under `pulp` dispatch so the loops are compiled for the best instruction set
-    /// available (AVX2 where present). The arithmetic is the same on every instruction set (no fused
-    /// multiply-add, fixed summation order), so the bits do not depend on the CPU features.
-    ///
-    /// `rows` are the training `(user, item, rating)` packed once per fit (one cache line
-    /// per rating read, not three); the loop prefetches the rows and factor rows it will
-    /// visit a few ratings ahead.
-    pub(crate) fn epoch(&mut self, rows: &[(u32, u32, f32)], order: &[u32]) -> f64 {
-        pulp::Arch::new().dispatch(Epoch {
-            s: self,
-            rows,
-            order,
-        })
+    /// One epoch visiting the `(user, item, rating)` rows of `seq` in order (the training
+    /// ratings in this epoch's shuffled order, see [`shuffled_rows`]); returns the sum of
+    /// squared errors. Runs under `pulp` dispatch so the loops are compiled for the best
+    /// instruction set available (AVX-512 or AVX2 where present). The arithmetic is the same
+    /// on every instruction set (no fused multiply-add, fixed summation order), so the bits do
+    /// not depend on the CPU features. The loop prefetches the factor rows it will visit a few
+    /// ratings ahead.
+    pub(crate) fn epoch<T: Copy>(&mut self, seq: &[T], dec: impl Fn(T) -> Rating + Copy) -> f64 {
+        pulp::Arch::new().dispatch(Epoch { s: self, seq, dec })
     }
 
-    /// [`Self::epoch`] on the portable backend only (the reference the AVX2 kernels match).
+    /// [`Self::epoch`] on a given backend (tests compare every backend with the portable one).
     #[cfg(test)]
-    pub(crate) fn epoch_portable(&mut self, rows: &[(u32, u32, f32)], order: &[u32]) -> f64 {
+    pub(crate) fn epoch_on<L: RowOps>(&mut self, l: L, seq: &[Rating]) -> f64 {
         Epoch {
             s: self,
-            rows,
-            order,
+            seq,
+            dec: |x| x,
         }
-        .run(Portable, |_| {})
+        .run(l, |_| {})
     }
 
-    /// [`Self::epoch_by_user`] on the portable backend only.
+    /// [`Self::epoch_by_user`] on a given backend.
     #[cfg(test)]
-    pub(crate) fn epoch_by_user_portable(&mut self, by: &ByUser, order: &[u32]) -> f64 {
-        EpochByUser { s: self, by, order }.run(Portable)
+    pub(crate) fn epoch_by_user_on<L: RowOps>(&mut self, l: L, by: &ByUser, order: &[u32]) -> f64 {
+        EpochByUser { s: self, by, order }.run(l)
     }
 
     /// One epoch visiting the users `by.users[o]` for `o` in `order`, each user's ratings in
@@ -153,17 +146,17 @@ impl SgdSvd {
 
     /// [`SgdSvd::step`] with a given dot-product kernel (bit-identical kernels only).
     #[inline(always)]
-    fn step_with<L: Lanes8>(&mut self, l: L, u: usize, i: usize, r: f32) -> f32 {
-        let (k, c) = (self.k, self.coef());
-        let pu = &mut self.pu[u * k..(u + 1) * k];
-        let qi = &mut self.qi[i * k..(i + 1) * k];
-        let d = dot8(l, pu, qi);
+    fn step_with<L: RowOps>(&mut self, l: L, u: usize, i: usize, r: f32) -> f32 {
+        let c = self.coef();
+        let (pu, b_u) = self.pu.row_mut(u);
+        let (qi, b_i) = self.qi.row_mut(i);
+        let d = l.dot(pu, qi);
         let err = if c.biased {
-            c.error_and_biases(r, d, &mut self.bu[u], &mut self.bi[i])
+            c.error_and_biases(r, d, b_u, b_i)
         } else {
             r - d
         };
-        update_rows8(l, pu, qi, c.keep, c.lr_f * err);
+        l.update(pu, qi, c.keep, c.lr_f * err);
         err
     }
 
@@ -209,128 +202,200 @@ impl Coef {
 /// paper's k = 50, Surprise's default 100, and 20. Every other k runs `$dynamic`, the same
 /// arithmetic with run-time row lengths; both give the same bits.
 macro_rules! with_fixed_k {
-    ($k:expr, $run:ident($($arg:expr),*), $dynamic:expr) => {
+    ($k:expr, $run:ident::<_ $(, $g:tt)*>($($arg:expr),*), $dynamic:expr) => {
         match $k {
-            20 => $run::<20, _>($($arg),*),
-            50 => $run::<50, _>($($arg),*),
-            100 => $run::<100, _>($($arg),*),
+            20 => $run::<20, 32, _ $(, $g)*>($($arg),*),
+            50 => $run::<50, 64, _ $(, $g)*>($($arg),*),
+            100 => $run::<100, 112, _ $(, $g)*>($($arg),*),
             _ => $dynamic,
         }
     };
 }
 
-/// One shuffled-order epoch with rows of the compile-time length `K` (see [`with_fixed_k`]).
+/// One shuffled-order epoch with rows of the compile-time length `K` and stride `S` (see
+/// [`with_fixed_k`] and [`Rows`]).
 #[inline(always)]
-fn epoch_shuffle_k<const K: usize, L: Lanes8>(
+fn epoch_shuffle_k<const K: usize, const S: usize, L: RowOps, T: Copy>(
     l: L,
     s: &mut SgdSvd,
-    rows: &[(u32, u32, f32)],
-    order: &[u32],
+    (seq, dec): (&[T], impl Fn(T) -> Rating + Copy),
+    prefetch: impl Fn(*const f32),
+) -> f64 {
+    if s.biased {
+        epoch_shuffle_kb::<K, S, true, L, T>(l, s, (seq, dec), prefetch)
+    } else {
+        epoch_shuffle_kb::<K, S, false, L, T>(l, s, (seq, dec), prefetch)
+    }
+}
+
+/// [`epoch_shuffle_k`] for a fixed `BIASED`.
+///
+/// The ratings go in pairs `(2m, 2m + 1)`. When the two share neither the user nor the item
+/// they are computed together: both errors from the rows as they are, then both updates.
+/// Neither rating reads a value the other writes, so this is exactly the sequential order
+/// (the same bits), but the two dependency chains (dot product, error, update) overlap. A
+/// pair that shares a row runs one rating after the other.
+#[inline(always)]
+fn epoch_shuffle_kb<const K: usize, const S: usize, const BIASED: bool, L: RowOps, T: Copy>(
+    l: L,
+    s: &mut SgdSvd,
+    (seq, dec): (&[T], impl Fn(T) -> Rating + Copy),
     prefetch: impl Fn(*const f32),
 ) -> f64 {
     let c = s.coef();
-    let SgdSvd { pu, qi, bu, bi, .. } = s;
-    let (pu, _) = pu.as_chunks_mut::<K>();
-    let (qi, _) = qi.as_chunks_mut::<K>();
+    let SgdSvd { pu, qi, .. } = s;
+    let (pu, qi) = (pu.lines_mut::<S>(), qi.lines_mut::<S>());
+    // Prefetch addresses need no bounds check: a prefetch of any address is only a hint.
+    let (pu_at, qi_at) = (pu.as_ptr(), qi.as_ptr());
+    let rows_of = |u: u32, i: u32| {
+        prefetch_row::<S>(&prefetch, pu_at.wrapping_add(u as usize).cast());
+        prefetch_row::<S>(&prefetch, qi_at.wrapping_add(i as usize).cast());
+    };
+    let (groups, rest) = seq.as_chunks::<GROUP>();
+    let mut ahead = groups
+        .get(PREFETCH_AHEAD.div_ceil(GROUP)..)
+        .unwrap_or_default()
+        .iter();
     let mut sse = 0f64;
-    for (t, &o) in order.iter().enumerate() {
-        if let Some(&o2) = order.get(t + 2 * PREFETCH_AHEAD) {
-            prefetch(std::ptr::from_ref(&rows[o2 as usize]).cast::<f32>());
+    for g in groups {
+        if let Some(f) = ahead.next() {
+            for &x in f {
+                let (u, i, _) = dec(x);
+                rows_of(u, i);
+            }
         }
-        if let Some(&o1) = order.get(t + PREFETCH_AHEAD) {
-            let (u1, i1, _) = rows[o1 as usize];
-            prefetch_row(&prefetch, &pu[u1 as usize]);
-            prefetch_row(&prefetch, &qi[i1 as usize]);
+        let mut g2 = [(0u32, 0u32, 0f32); GROUP];
+        for (y, &x) in g2.iter_mut().zip(g) {
+            *y = dec(x);
         }
-        let (u, i, r) = rows[o as usize];
-        let (u, i) = (u as usize, i as usize);
-        let (p, q) = (&mut pu[u], &mut qi[i]);
-        let d = dot8(l, p, q);
-        let e = if c.biased {
-            c.error_and_biases(r, d, &mut bu[u], &mut bi[i])
+        let g = &g2;
+        let (mut us, mut is) = ([0usize; GROUP], [0usize; GROUP]);
+        for ((u, i), &(gu, gi, _)) in us.iter_mut().zip(is.iter_mut()).zip(g) {
+            (*u, *i) = (gu as usize, gi as usize);
+        }
+        if let (Ok(mut ps), Ok(mut qs)) = (pu.get_disjoint_mut(us), qi.get_disjoint_mut(is)) {
+            // Errors (and bias updates) first, from the rows as they are, then the factor
+            // updates; lane `K` of a row is its bias.
+            let mut es = [0f32; GROUP];
+            for ((e, (p, q)), &(_, _, r)) in es.iter_mut().zip(ps.iter_mut().zip(&mut qs)).zip(g) {
+                let d = l.dot(&p[..K], &q[..K]);
+                *e = if BIASED {
+                    let (b_u, b_i) = (&mut p[K], &mut q[K]);
+                    c.error_and_biases(r, d, b_u, b_i)
+                } else {
+                    r - d
+                };
+            }
+            for ((p, q), e) in ps.iter_mut().zip(&mut qs).zip(es) {
+                l.update(&mut p[..K], &mut q[..K], c.keep, c.lr_f * e);
+            }
+            for e in es {
+                sse += f64::from(e) * f64::from(e);
+            }
         } else {
-            r - d
-        };
-        update_rows8(l, p, q, c.keep, c.lr_f * e);
+            for &(u, i, r) in g {
+                let e = one_k::<K, S, BIASED, L>(l, c, &mut pu[u as usize], &mut qi[i as usize], r);
+                sse += f64::from(e) * f64::from(e);
+            }
+        }
+    }
+    for &x in rest {
+        let (u, i, r) = dec(x);
+        let e = one_k::<K, S, BIASED, L>(l, c, &mut pu[u as usize], &mut qi[i as usize], r);
         sse += f64::from(e) * f64::from(e);
     }
     sse
 }
 
-/// How many ratings ahead the shuffled-order loop prefetches the factor rows.
-const PREFETCH_AHEAD: usize = 6;
-
-/// Prefetches every cache line of `row` (a hint only: no effect on results).
+/// One SGD step of [`epoch_shuffle_kb`] on rating `r` of the rows `p` and `q` (factors in
+/// lanes `..K`, bias in lane `K`); returns the error.
 #[inline(always)]
-fn prefetch_row<const K: usize>(prefetch: &impl Fn(*const f32), row: &[f32; K]) {
+fn one_k<const K: usize, const S: usize, const BIASED: bool, L: RowOps>(
+    l: L,
+    c: Coef,
+    p: &mut [f32; S],
+    q: &mut [f32; S],
+    r: f32,
+) -> f32 {
+    let d = l.dot(&p[..K], &q[..K]);
+    let e = if BIASED {
+        let (b_u, b_i) = (&mut p[K], &mut q[K]);
+        c.error_and_biases(r, d, b_u, b_i)
+    } else {
+        r - d
+    };
+    l.update(&mut p[..K], &mut q[..K], c.keep, c.lr_f * e);
+    e
+}
+
+/// How many ratings ahead the shuffled-order loop prefetches the factor rows.
+const PREFETCH_AHEAD: usize = 4;
+const GROUP: usize = 2;
+
+/// Prefetches the cache lines of the row of stride `S` at `row` (a hint only: no effect on
+/// results, and any address is allowed; [`Rows`] are aligned, so a row is `S / 16` lines).
+#[inline(always)]
+fn prefetch_row<const S: usize>(prefetch: &impl Fn(*const f32), row: *const f32) {
     let mut j = 0;
-    while j < K {
-        prefetch(&row[j]);
+    while j < S {
+        prefetch(row.wrapping_add(j));
         j += 16;
-    }
-    if K > 0 {
-        prefetch(&row[K - 1]);
     }
 }
 
 /// One shuffled-order epoch with run-time row lengths.
 #[inline(always)]
-fn epoch_shuffle_dyn<L: Lanes8>(
+fn epoch_shuffle_dyn<L: RowOps, T: Copy>(
     l: L,
     s: &mut SgdSvd,
-    rows: &[(u32, u32, f32)],
-    order: &[u32],
+    (seq, dec): (&[T], impl Fn(T) -> Rating + Copy),
 ) -> f64 {
     let mut sse = 0f64;
-    for &o in order {
-        let (u, i, r) = rows[o as usize];
+    for &x in seq {
+        let (u, i, r) = dec(x);
         let e = s.step_with(l, u as usize, i as usize, r);
         sse += f64::from(e) * f64::from(e);
     }
     sse
 }
 
-/// One by-user epoch with rows of the compile-time length `K`: `p_u` and `b_u` live in
-/// locals for the user's whole run (the same values the row would hold, so the same bits).
+/// One by-user epoch with rows of the compile-time length `K` and stride `S`: `p_u` and
+/// `b_u` live in locals for the user's whole run (the same values the row would hold, so the
+/// same bits).
 #[inline(always)]
-fn epoch_by_user_k<const K: usize, L: Lanes8>(
+fn epoch_by_user_k<const K: usize, const S: usize, L: RowOps>(
     l: L,
     s: &mut SgdSvd,
     by: &ByUser,
     order: &[u32],
 ) -> f64 {
     let c = s.coef();
-    let SgdSvd { pu, qi, bu, bi, .. } = s;
-    let (pu, _) = pu.as_chunks_mut::<K>();
-    let (qi, _) = qi.as_chunks_mut::<K>();
+    let SgdSvd { pu, qi, .. } = s;
+    let (pu, qi) = (pu.lines_mut::<S>(), qi.lines_mut::<S>());
     let mut sse = 0f64;
     for &j in order {
         let (u, run) = by.run(j as usize);
         let mut p = pu[u];
-        let mut b_u = if c.biased { bu[u] } else { 0.0 };
         for &(i, r) in run {
-            let i = i as usize;
-            let q = &mut qi[i];
-            let d = dot8(l, &p, q);
+            let q = &mut qi[i as usize];
+            let d = l.dot(&p[..K], &q[..K]);
             let e = if c.biased {
-                c.error_and_biases(r, d, &mut b_u, &mut bi[i])
+                let (b_u, b_i) = (&mut p[K], &mut q[K]);
+                c.error_and_biases(r, d, b_u, b_i)
             } else {
                 r - d
             };
-            update_rows8(l, &mut p, q, c.keep, c.lr_f * e);
+            l.update(&mut p[..K], &mut q[..K], c.keep, c.lr_f * e);
             sse += f64::from(e) * f64::from(e);
         }
         pu[u] = p;
-        if c.biased {
-            bu[u] = b_u;
-        }
     }
     sse
 }
 
 /// One by-user epoch with run-time row lengths.
 #[inline(always)]
-fn epoch_by_user_dyn<L: Lanes8>(l: L, s: &mut SgdSvd, by: &ByUser, order: &[u32]) -> f64 {
+fn epoch_by_user_dyn<L: RowOps>(l: L, s: &mut SgdSvd, by: &ByUser, order: &[u32]) -> f64 {
     let mut sse = 0f64;
     for &j in order {
         let (u, run) = by.run(j as usize);
@@ -344,31 +409,38 @@ fn epoch_by_user_dyn<L: Lanes8>(l: L, s: &mut SgdSvd, by: &ByUser, order: &[u32]
 
 /// One epoch as a `pulp` kernel: `with_simd` is inlined into a function compiled for the
 /// detected instruction set, and the steps and `dot` are inlined into it.
-struct Epoch<'a> {
+struct Epoch<'a, T, D> {
     s: &'a mut SgdSvd,
-    rows: &'a [(u32, u32, f32)],
-    order: &'a [u32],
+    seq: &'a [T],
+    dec: D,
 }
 
-impl Epoch<'_> {
+impl<T: Copy, D: Fn(T) -> Rating + Copy> Epoch<'_, T, D> {
     #[inline(always)]
-    fn run<L: Lanes8>(self, l: L, prefetch: impl Fn(*const f32) + Copy) -> f64 {
-        let Self { s, rows, order } = self;
+    fn run<L: RowOps>(self, l: L, prefetch: impl Fn(*const f32) + Copy) -> f64 {
+        let Self { s, seq, dec } = self;
         with_fixed_k!(
             s.k,
-            epoch_shuffle_k(l, s, rows, order, prefetch),
-            epoch_shuffle_dyn(l, s, rows, order)
+            epoch_shuffle_k::<_, _>(l, s, (seq, dec), prefetch),
+            epoch_shuffle_dyn(l, s, (seq, dec))
         )
     }
 }
 
-impl pulp::WithSimd for Epoch<'_> {
+impl<T: Copy, D: Fn(T) -> Rating + Copy> pulp::WithSimd for Epoch<'_, T, D> {
     type Output = f64;
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
-        // `dispatch` picks V3 whenever the CPU has AVX2, so this branch then runs inside
-        // AVX2 code; its explicit 8-lane kernels give the same bits as the portable ones.
+        // `dispatch` picks V4 (AVX-512) or V3 (AVX2) when the CPU has it, so these branches
+        // run inside code compiled for it; their kernels give the same bits as the portable ones.
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v4) = pulp::x86::V4::try_new() {
+            return self.run(v4, |p: *const f32| {
+                v4.sse
+                    ._mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+            });
+        }
         #[cfg(target_arch = "x86_64")]
         if let Some(v3) = pulp::x86::V3::try_new() {
             return self.run(v3, |p: *const f32| {
@@ -380,66 +452,6 @@ impl pulp::WithSimd for Epoch<'_> {
     }
 }
 
-/// Training ratings grouped by user, packed once per fit: user `users[j]` has the ratings
-/// `ratings[start[j]..start[j + 1]]` as `(item, rating)`, in training-file order.
-pub(crate) struct ByUser {
-    pub users: Vec<u32>,
-    pub start: Vec<u32>,
-    pub ratings: Vec<(u32, f32)>,
-}
-
-impl ByUser {
-    /// Counting sort of `train` by user (stable, so file order within a user); users with no
-    /// rating are left out.
-    pub(crate) fn pack(train: &Triplets) -> Self {
-        let mut count = vec![0u32; train.n_users as usize + 1];
-        for &u in &train.user {
-            count[u as usize + 1] += 1;
-        }
-        let users: Vec<u32> = (0..train.n_users)
-            .filter(|&u| count[u as usize + 1] > 0)
-            .collect();
-        for u in 0..train.n_users as usize {
-            count[u + 1] += count[u];
-        }
-        let start: Vec<u32> = users
-            .iter()
-            .map(|&u| count[u as usize])
-            .chain(std::iter::once(count[train.n_users as usize]))
-            .collect();
-        let mut next = count;
-        let mut ratings = vec![(0u32, 0f32); train.len()];
-        for ((&u, &i), &r) in train.user.iter().zip(&train.item).zip(&train.rating) {
-            let slot = &mut next[u as usize];
-            ratings[*slot as usize] = (i, r);
-            *slot += 1;
-        }
-        Self {
-            users,
-            start,
-            ratings,
-        }
-    }
-
-    /// User `users[j]` and its ratings.
-    #[inline(always)]
-    fn run(&self, j: usize) -> (usize, &[(u32, f32)]) {
-        let (a, b) = (self.start[j] as usize, self.start[j + 1] as usize);
-        (self.users[j] as usize, &self.ratings[a..b])
-    }
-}
-
-/// The training ratings as `(user, item, rating)` rows, in file order.
-fn pack_rows(train: &Triplets) -> Vec<(u32, u32, f32)> {
-    train
-        .user
-        .iter()
-        .zip(&train.item)
-        .zip(&train.rating)
-        .map(|((&u, &i), &r)| (u, i, r))
-        .collect()
-}
-
 /// One by-user epoch as a `pulp` kernel (see [`Epoch`]).
 struct EpochByUser<'a> {
     s: &'a mut SgdSvd,
@@ -449,11 +461,11 @@ struct EpochByUser<'a> {
 
 impl EpochByUser<'_> {
     #[inline(always)]
-    fn run<L: Lanes8>(self, l: L) -> f64 {
+    fn run<L: RowOps>(self, l: L) -> f64 {
         let Self { s, by, order } = self;
         with_fixed_k!(
             s.k,
-            epoch_by_user_k(l, s, by, order),
+            epoch_by_user_k::<_>(l, s, by, order),
             epoch_by_user_dyn(l, s, by, order)
         )
     }
@@ -464,6 +476,10 @@ impl pulp::WithSimd for EpochByUser<'_> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v4) = pulp::x86::V4::try_new() {
+            return self.run(v4);
+        }
         #[cfg(target_arch = "x86_64")]
         if let Some(v3) = pulp::x86::V3::try_new() {
             return self.run(v3);
@@ -494,10 +510,10 @@ impl SvdModel {
             train.n_items as usize,
             seed,
         );
-        let mut order = Vec::new();
-        let (by_user, rows) = match params.order {
-            SgdOrder::Shuffle => (None, pack_rows(train)),
-            SgdOrder::ByUser => (Some(ByUser::pack(train)), Vec::new()),
+        let (mut order, mut codes, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+        let (by_user, visits) = match params.order {
+            SgdOrder::Shuffle => (None, Visits::pack(train)),
+            SgdOrder::ByUser => (Some(ByUser::pack(train)), Visits::Wide(Vec::new())),
         };
         let fit_start = Instant::now();
         for epoch in 1..=params.epochs {
@@ -507,10 +523,16 @@ impl SvdModel {
                     epoch_order(&mut order, b.users.len(), seed, epoch);
                     s.epoch_by_user(b, &order)
                 }
-                None => {
-                    epoch_order(&mut order, train.len(), seed, epoch);
-                    s.epoch(&rows, &order)
-                }
+                None => match &visits {
+                    Visits::Packed(all, codec) => {
+                        shuffled(&mut codes, all, seed, epoch);
+                        s.epoch(&codes, |c| codec.decode(c))
+                    }
+                    Visits::Wide(all) => {
+                        shuffled(&mut rows, all, seed, epoch);
+                        s.epoch(&rows, |x| x)
+                    }
+                },
             };
             let mse = sse / train.len() as f64;
             tracing::debug!(model, epoch, train_mse = mse, "epoch done");
@@ -532,10 +554,10 @@ impl SvdModel {
             biased,
             factors: params.factors,
             global_mean: mu,
-            user_factors: s.pu,
-            item_factors: s.qi,
-            user_bias: s.bu,
-            item_bias: s.bi,
+            user_factors: s.pu.factors(),
+            item_factors: s.qi.factors(),
+            user_bias: if biased { s.pu.biases() } else { Vec::new() },
+            item_bias: if biased { s.qi.biases() } else { Vec::new() },
             reg_factors: params.reg_factors,
             reg_bias: params.reg_bias,
             seen: Seen::from_train(train),
@@ -594,6 +616,7 @@ impl SvdModel {
 
 #[cfg(test)]
 mod tests {
+    use super::super::visit::pack_rows;
     use super::*;
     use lfg_core::model::NoObserver;
 
@@ -607,11 +630,11 @@ mod tests {
             ..SvdParams::default()
         };
         let mut s = SgdSvd::init(&p, biased, 3.5, 1, 1, 0);
-        s.pu.copy_from_slice(&[0.1, 0.2]);
-        s.qi.copy_from_slice(&[0.3, -0.1]);
+        s.pu = Rows::new(&[0.1, 0.2], 1, 2);
+        s.qi = Rows::new(&[0.3, -0.1], 1, 2);
         if biased {
-            s.bu[0] = 0.2;
-            s.bi[0] = -0.4;
+            s.pu.set_bias(0, 0.2);
+            s.qi.set_bias(0, -0.4);
         }
         s
     }
@@ -629,10 +652,11 @@ mod tests {
         let want_p = [0.15735f32, 0.17505];
         let want_q = [0.31245f32, -0.0576];
         for f in 0..2 {
-            assert!((s.pu[f] - want_p[f]).abs() < 1e-6, "p{f} {}", s.pu[f]);
-            assert!((s.qi[f] - want_q[f]).abs() < 1e-6, "q{f} {}", s.qi[f]);
+            let (p, q) = (s.pu.factors()[f], s.qi.factors()[f]);
+            assert!((p - want_p[f]).abs() < 1e-6, "p{f} {p}");
+            assert!((q - want_q[f]).abs() < 1e-6, "q{f} {q}");
         }
-        assert!(s.bu.is_empty() && s.bi.is_empty());
+        assert_eq!((s.pu.biases(), s.qi.biases()), (vec![0.0], vec![0.0]));
     }
 
     #[test]
@@ -642,15 +666,17 @@ mod tests {
         let e = s.step(0, 0, 4.0);
         assert!((e - 0.69).abs() < 1e-6, "{e}");
         // bu = 0.2 + 0.1 (0.69 - 0.2*0.2) = 0.265; bi = -0.4 + 0.1 (0.69 + 0.08) = -0.323
-        assert!((s.bu[0] - 0.265).abs() < 1e-6, "{}", s.bu[0]);
-        assert!((s.bi[0] + 0.323).abs() < 1e-6, "{}", s.bi[0]);
+        let (bu, bi) = (s.pu.biases()[0], s.qi.biases()[0]);
+        assert!((bu - 0.265).abs() < 1e-6, "{bu}");
+        assert!((bi + 0.323).abs() < 1e-6, "{bi}");
         // p0 = 0.1 + 0.05 (0.69*0.3 - 0.05) = 0.10785; p1 = 0.2 + 0.05 (-0.069 - 0.1) = 0.19155
         // q0 = 0.3 + 0.05 (0.069 - 0.15) = 0.29595; q1 = -0.1 + 0.05 (0.138 + 0.05) = -0.0906
         let want_p = [0.10785f32, 0.19155];
         let want_q = [0.29595f32, -0.0906];
         for f in 0..2 {
-            assert!((s.pu[f] - want_p[f]).abs() < 1e-6, "p{f} {}", s.pu[f]);
-            assert!((s.qi[f] - want_q[f]).abs() < 1e-6, "q{f} {}", s.qi[f]);
+            let (p, q) = (s.pu.factors()[f], s.qi.factors()[f]);
+            assert!((p - want_p[f]).abs() < 1e-6, "p{f} {p}");
+            assert!((q - want_q[f]).abs() < 1e-6, "q{f} {q}");
         }
     }
 
@@ -743,12 +769,13 @@ mod tests {
         assert_ne!(by_user_visits(&b, 11, 1), by_user_visits(&b, 12, 1));
     }
 
-    /// Three epochs of both SGD orders through the dispatched kernels (AVX2 where the CPU
-    /// has it) and through the portable kernels: the fitted factors and biases must agree
-    /// bit for bit. k = 20 and 50 run the fixed-length kernels (tails of 4 and 2 lanes), 13
-    /// and 8 the run-time-length ones.
+    /// Three epochs of both SGD orders through the dispatched kernels (AVX-512 or AVX2 where
+    /// the CPU has it), through each SIMD backend the CPU has, and through the portable
+    /// kernels: the fitted factors and biases must agree bit for bit. k = 20, 50 and 100 run
+    /// the fixed-length kernels (tails of 4, 2 and 4 lanes), 13 and 8 the run-time-length
+    /// ones. The shuffled order runs from the packed codes, as `fit` does.
     #[test]
-    fn dispatched_kernels_equal_portable_kernels_bit_for_bit() {
+    fn every_backend_gives_the_portable_bits() {
         #[cfg(target_arch = "x86_64")]
         if pulp::x86::V3::try_new().is_none() {
             tracing::warn!("no AVX2 here: the dispatched kernels are the portable ones");
@@ -764,36 +791,70 @@ mod tests {
             );
         }
         let rows = pack_rows(&t);
+        let Visits::Packed(codes, codec) = Visits::pack(&t) else {
+            panic!("40 x 30 x 5 values fit in 32 bits");
+        };
         let by = ByUser::pack(&t);
         let bits = |s: &SgdSvd| -> Vec<u32> {
-            [&s.pu, &s.qi, &s.bu, &s.bi]
+            [s.pu.factors(), s.qi.factors(), s.pu.biases(), s.qi.biases()]
                 .iter()
                 .flat_map(|v| v.iter().map(|x| x.to_bits()))
                 .collect()
         };
-        for k in [13usize, 20, 50, 8] {
+        for k in [13usize, 20, 50, 100, 8] {
             for biased in [false, true] {
                 let p = SvdParams {
                     factors: k,
                     ..SvdParams::default()
                 };
                 let new = || SgdSvd::init(&p, biased, 3.0, 40, 30, 5);
-                let (mut a, mut b, mut c, mut d) = (new(), new(), new(), new());
-                let mut order = Vec::new();
+                // [portable, dispatched, V3, V4] for each order.
+                let mut shuf: Vec<SgdSvd> = (0..4).map(|_| new()).collect();
+                let mut byu: Vec<SgdSvd> = (0..4).map(|_| new()).collect();
+                let mut ran = [true, true, false, false];
+                let (mut order, mut seq, mut cseq) = (Vec::new(), Vec::new(), Vec::new());
                 for epoch in 1..=3 {
-                    epoch_order(&mut order, rows.len(), 6, epoch);
-                    let (ea, eb) = (a.epoch(&rows, &order), b.epoch_portable(&rows, &order));
-                    assert_eq!(ea.to_bits(), eb.to_bits(), "shuffle k {k} biased {biased}");
+                    shuffled(&mut seq, &rows, 6, epoch);
+                    shuffled(&mut cseq, &codes, 6, epoch);
                     epoch_order(&mut order, by.users.len(), 6, epoch);
-                    let (ec, ed) = (
-                        c.epoch_by_user(&by, &order),
-                        d.epoch_by_user_portable(&by, &order),
-                    );
-                    assert_eq!(ec.to_bits(), ed.to_bits(), "by-user k {k} biased {biased}");
+                    let mut sse = vec![
+                        shuf[0].epoch_on(Portable, &seq),
+                        shuf[1].epoch(&cseq, |c| codec.decode(c)),
+                    ];
+                    let mut sse_u = vec![
+                        byu[0].epoch_by_user_on(Portable, &by, &order),
+                        byu[1].epoch_by_user(&by, &order),
+                    ];
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        if let Some(v3) = pulp::x86::V3::try_new() {
+                            ran[2] = true;
+                            sse.push(v3.vectorize(|| shuf[2].epoch_on(v3, &seq)));
+                            sse_u.push(v3.vectorize(|| byu[2].epoch_by_user_on(v3, &by, &order)));
+                        }
+                        if let Some(v4) = pulp::x86::V4::try_new() {
+                            ran[3] = true;
+                            sse.push(v4.vectorize(|| shuf[3].epoch_on(v4, &seq)));
+                            sse_u.push(v4.vectorize(|| byu[3].epoch_by_user_on(v4, &by, &order)));
+                        }
+                    }
+                    for x in &sse {
+                        assert_eq!(x.to_bits(), sse[0].to_bits(), "k {k} biased {biased}");
+                    }
+                    for x in &sse_u {
+                        assert_eq!(x.to_bits(), sse_u[0].to_bits(), "k {k} biased {biased}");
+                    }
                 }
-                assert_eq!(bits(&a), bits(&b), "shuffle k {k} biased {biased}");
-                assert_eq!(bits(&c), bits(&d), "by-user k {k} biased {biased}");
-                assert_ne!(bits(&a), bits(&new()), "the epochs must change the model");
+                for j in (1..4).filter(|&j| ran[j]) {
+                    let what = format!("backend {j}, k {k}, biased {biased}");
+                    assert_eq!(bits(&shuf[j]), bits(&shuf[0]), "shuffle, {what}");
+                    assert_eq!(bits(&byu[j]), bits(&byu[0]), "by-user, {what}");
+                }
+                assert_ne!(
+                    bits(&shuf[0]),
+                    bits(&new()),
+                    "the epochs must change the model"
+                );
             }
         }
     }
@@ -813,8 +874,8 @@ mod tests {
         let by = ByUser::pack(&t);
         let mut order = Vec::new();
         epoch_order(&mut order, by.users.len(), 4, 1);
-        let mut shuffled = Vec::new();
-        epoch_order(&mut shuffled, rows.len(), 4, 1);
+        let mut seq = Vec::new();
+        shuffled(&mut seq, &rows, 4, 1);
         for biased in [false, true] {
             let p = SvdParams {
                 factors: 20,
@@ -822,20 +883,20 @@ mod tests {
             };
             let new = || SgdSvd::init(&p, biased, 3.5, 30, 25, 7);
             let bits = |s: &SgdSvd| -> Vec<u32> {
-                [&s.pu, &s.qi, &s.bu, &s.bi]
+                [s.pu.factors(), s.qi.factors(), s.pu.biases(), s.qi.biases()]
                     .iter()
                     .flat_map(|v| v.iter().map(|x| x.to_bits()))
                     .collect()
             };
             let (mut a, mut b) = (new(), new());
             let (ea, eb) = (
-                epoch_shuffle_k::<20, _>(Portable, &mut a, &rows, &shuffled, |_| {}),
-                epoch_shuffle_dyn(Portable, &mut b, &rows, &shuffled),
+                epoch_shuffle_k::<20, 32, _, _>(Portable, &mut a, (&seq, |x| x), |_| {}),
+                epoch_shuffle_dyn(Portable, &mut b, (&seq, |x| x)),
             );
             assert_eq!(ea.to_bits(), eb.to_bits(), "biased {biased}");
             assert_eq!(bits(&a), bits(&b), "shuffle, biased {biased}");
             let (ea, eb) = (
-                epoch_by_user_k::<20, _>(Portable, &mut a, &by, &order),
+                epoch_by_user_k::<20, 32, _>(Portable, &mut a, &by, &order),
                 epoch_by_user_dyn(Portable, &mut b, &by, &order),
             );
             assert_eq!(ea.to_bits(), eb.to_bits(), "biased {biased}");

@@ -3,6 +3,8 @@
 
 mod algorithm;
 mod hyperparams;
+mod rows;
+mod visit;
 
 pub use algorithm::SvdModel;
 pub use hyperparams::{SgdOrder, SvdParams};
