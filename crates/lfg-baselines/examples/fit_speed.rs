@@ -26,14 +26,7 @@ fn main() {
     let split = args.next().unwrap_or_else(|| "u1".into());
     let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
     let k: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(50);
-    let mut train = common::read_split(&dir.join(format!("{split}.base")));
-    if let Ok(m) = std::env::var("TINY") {
-        // Remap ids onto a tiny index space (cache-resident factors): a speed probe only.
-        let m: u32 = m.parse().expect("TINY=<n>");
-        for x in train.user.iter_mut().chain(train.item.iter_mut()) {
-            *x %= m;
-        }
-    }
+    let train = common::read_split(&dir.join(format!("{split}.base")));
     let test = common::read_split(&dir.join(format!("{split}.test")));
     for order in [SgdOrder::Shuffle, SgdOrder::ByUser] {
         let p = SvdParams {

@@ -119,12 +119,12 @@ fn pad(x: &[f32]) -> [f32; 8] {
 #[inline(always)]
 pub(crate) fn dot8<L: Lanes8>(l: L, a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    let (ca, ra) = a[..n].as_chunks::<8>();
-    let (cb, rb) = b[..n].as_chunks::<8>();
+    let (ca, _) = a[..n].as_chunks::<8>();
+    let (cb, _) = b[..n].as_chunks::<8>();
     let m = |x: &[f32; 8], y: &[f32; 8]| l.mul(l.load(x), l.load(y));
     // Whole groups of four chunks: chunk 4g + r goes to accumulator r.
-    let (ga, la) = ca.as_chunks::<4>();
-    let (gb, lb) = cb.as_chunks::<4>();
+    let (ga, _) = ca.as_chunks::<4>();
+    let (gb, _) = cb.as_chunks::<4>();
     let mut acc = [l.splat(0.0); 4];
     let mut chunks = 0usize;
     if let (Some((xa, ga)), Some((xb, gb))) = (ga.split_first(), gb.split_first()) {
@@ -135,16 +135,34 @@ pub(crate) fn dot8<L: Lanes8>(l: L, a: &[f32], b: &[f32]) -> f32 {
         chunks = 4 * (ga.len() + 1);
     }
     // Then up to three more chunks and the zero-padded tail, in order.
+    let done = 8 * chunks;
+    dot8_finish(l, acc, chunks, &a[done..n], &b[done..n])
+}
+
+/// The end of [`dot8`] for any backend: `acc` holds the first `chunks` eight-lane chunks
+/// (accumulator `r` has the chunks `r, r + 4, ...`); the chunks of the rest `a`, `b` (a
+/// zero-padded last one) join their accumulators in order, then the four are combined in
+/// the documented shape.
+#[inline(always)]
+fn dot8_finish<L: Lanes8>(
+    l: L,
+    mut acc: [L::V; 4],
+    mut chunks: usize,
+    a: &[f32],
+    b: &[f32],
+) -> f32 {
     let mut push = |v: L::V| {
         let r = chunks % 4;
         acc[r] = if chunks < 4 { v } else { l.add(acc[r], v) };
         chunks += 1;
     };
-    for (x, y) in la.iter().zip(lb) {
-        push(m(x, y));
+    let (ca, ra) = a.as_chunks::<8>();
+    let (cb, rb) = b.as_chunks::<8>();
+    for (x, y) in ca.iter().zip(cb) {
+        push(l.mul(l.load(x), l.load(y)));
     }
     if !ra.is_empty() {
-        push(m(&pad(ra), &pad(rb)));
+        push(l.mul(l.load(&pad(ra)), l.load(&pad(rb))));
     }
     let s = match chunks {
         0 => return 0.0,
@@ -250,7 +268,6 @@ impl RowOps for pulp::x86::V4 {
             va = Some(va.map_or(e, |w| self.add_f32s(w, e)));
         }
         let mut acc = [l.splat(0.0); 4];
-        let mut chunks = 2 * (2 * pa.len() + ca.len());
         if let Some(va) = va {
             let [a0, a1]: [pulp::f32x8; 2] = pulp::cast(va);
             acc[0] = a0;
@@ -261,29 +278,8 @@ impl RowOps for pulp::x86::V4 {
             acc[2] = b0;
             acc[3] = b1;
         }
-        let mut push = |v: pulp::f32x8| {
-            let r = chunks % 4;
-            acc[r] = if chunks < 4 { v } else { l.add(acc[r], v) };
-            chunks += 1;
-        };
-        let (ta, qa) = ra.as_chunks::<8>();
-        let (tb, qb) = rb.as_chunks::<8>();
-        for (x, y) in ta.iter().zip(tb) {
-            push(l.mul(l.load(x), l.load(y)));
-        }
-        if !qa.is_empty() {
-            push(l.mul(l.load(&pad(qa)), l.load(&pad(qb))));
-        }
-        let s = match chunks {
-            0 => return 0.0,
-            1 => acc[0],
-            2 => l.add(acc[0], acc[1]),
-            3 => l.add(l.add(acc[0], acc[1]), acc[2]),
-            _ => l.add(l.add(acc[0], acc[1]), l.add(acc[2], acc[3])),
-        };
-        let s = l.to_array(s);
-        let h = [s[0] + s[4], s[1] + s[5], s[2] + s[6], s[3] + s[7]];
-        (h[0] + h[2]) + (h[1] + h[3])
+        let chunks = 2 * (2 * pa.len() + ca.len());
+        dot8_finish(l, acc, chunks, ra, rb)
     }
 
     #[inline(always)]

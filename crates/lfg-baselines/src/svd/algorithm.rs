@@ -620,6 +620,14 @@ mod tests {
     use super::*;
     use lfg_core::model::NoObserver;
 
+    /// Every factor and bias of `s`, as bits.
+    fn bits(s: &SgdSvd) -> Vec<u32> {
+        [s.pu.factors(), s.qi.factors(), s.pu.biases(), s.qi.biases()]
+            .iter()
+            .flat_map(|v| v.iter().map(|x| x.to_bits()))
+            .collect()
+    }
+
     fn state(biased: bool) -> SgdSvd {
         let p = SvdParams {
             factors: 2,
@@ -795,12 +803,6 @@ mod tests {
             panic!("40 x 30 x 5 values fit in 32 bits");
         };
         let by = ByUser::pack(&t);
-        let bits = |s: &SgdSvd| -> Vec<u32> {
-            [s.pu.factors(), s.qi.factors(), s.pu.biases(), s.qi.biases()]
-                .iter()
-                .flat_map(|v| v.iter().map(|x| x.to_bits()))
-                .collect()
-        };
         for k in [13usize, 20, 50, 100, 8] {
             for biased in [false, true] {
                 let p = SvdParams {
@@ -882,12 +884,6 @@ mod tests {
                 ..SvdParams::default()
             };
             let new = || SgdSvd::init(&p, biased, 3.5, 30, 25, 7);
-            let bits = |s: &SgdSvd| -> Vec<u32> {
-                [s.pu.factors(), s.qi.factors(), s.pu.biases(), s.qi.biases()]
-                    .iter()
-                    .flat_map(|v| v.iter().map(|x| x.to_bits()))
-                    .collect()
-            };
             let (mut a, mut b) = (new(), new());
             let (ea, eb) = (
                 epoch_shuffle_k::<20, 32, _, _>(Portable, &mut a, (&seq, |x| x), |_| {}),
