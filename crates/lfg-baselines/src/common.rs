@@ -162,9 +162,9 @@ pub(crate) fn normal_vec(rng: &mut Rng, n: usize, mean: f32, std: f32) -> Vec<f3
     if std == 0.0 {
         return vec![mean; n];
     }
-    (0..n)
-        .map(|_| rng.normal_with(f64::from(mean), f64::from(std)) as f32)
-        .collect()
+    let mut out = vec![0f32; n];
+    rng.fill_normal_f32(&mut out, f64::from(mean), f64::from(std));
+    out
 }
 
 /// The initialisation stream of a fit.

@@ -119,6 +119,48 @@ impl Rng {
         mean + std * self.normal()
     }
 
+    /// Fills `out` with `(mean + std * z) as f32` for the next `out.len()` values `z` of
+    /// [`Self::normal`]: exactly the values, the random draws consumed and the spare left
+    /// behind of that many calls of [`Self::normal_with`], but faster. The candidate points of
+    /// the polar method are drawn first, a batch at a time, keeping the accepted ones without
+    /// a branch; the logarithms, divisions and square roots of a batch then run as
+    /// independent operations instead of one dependent chain per value.
+    pub fn fill_normal_f32(&mut self, out: &mut [f32], mean: f64, std: f64) {
+        const BATCH: usize = 64;
+        let mut done = 0;
+        if let (Some(first), Some(z)) = (out.first_mut(), self.spare_normal) {
+            self.spare_normal = None;
+            *first = (mean + std * z) as f32;
+            done = 1;
+        }
+        let mut pts = [(0f64, 0f64, 0f64); BATCH];
+        while done < out.len() {
+            // Each accepted point gives two values; draw only as many as `normal` would.
+            let want = (out.len() - done).div_ceil(2).min(BATCH);
+            let mut got = 0;
+            while got < want {
+                let u = 2.0 * self.next_f64() - 1.0;
+                let v = 2.0 * self.next_f64() - 1.0;
+                let s = u * u + v * v;
+                pts[got] = (u, v, s);
+                got += usize::from(s > 0.0 && s < 1.0);
+            }
+            for &(u, v, s) in &pts[..want] {
+                let f = (-2.0 * s.ln() / s).sqrt();
+                let (z0, z1) = (u * f, v * f);
+                out[done] = (mean + std * z0) as f32;
+                done += 1;
+                match out.get_mut(done) {
+                    Some(x) => {
+                        *x = (mean + std * z1) as f32;
+                        done += 1;
+                    }
+                    None => self.spare_normal = Some(z1),
+                }
+            }
+        }
+    }
+
     /// Bernoulli trial with probability `p`.
     #[inline]
     pub fn bernoulli(&mut self, p: f64) -> bool {
@@ -162,6 +204,40 @@ mod tests {
         assert_ne!(s, derive_seed(7, &[1, 0]));
         assert_ne!(s, derive_seed(7, &[0]));
         assert_ne!(s, derive_seed(8, &[0, 1]));
+    }
+
+    #[test]
+    fn fill_normal_is_exactly_repeated_normal_with() {
+        // Lengths around the batch size, odd and even, with and without a spare left over
+        // from before, and the state afterwards (the next draws and the next spare).
+        for (seed, n, spare_first) in [
+            (1u64, 0usize, false),
+            (2, 1, false),
+            (3, 1, true),
+            (4, 2, true),
+            (5, 127, false),
+            (6, 128, true),
+            (7, 129, false),
+            (8, 1000, true),
+            (9, 4097, false),
+        ] {
+            let (mut a, mut b) = (Rng::new(seed), Rng::new(seed));
+            if spare_first {
+                a.normal();
+                b.normal();
+            }
+            let want: Vec<f32> = (0..n).map(|_| a.normal_with(0.25, 0.1) as f32).collect();
+            let mut got = vec![0f32; n];
+            b.fill_normal_f32(&mut got, 0.25, 0.1);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "seed {seed} n {n}");
+            assert_eq!(
+                a.normal().to_bits(),
+                b.normal().to_bits(),
+                "spare after, n {n}"
+            );
+            assert_eq!(a.next_u64(), b.next_u64(), "stream after, n {n}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::time::Instant;
 use lfg_core::{EpochObserver, EpochReport, RatingScale, Triplets};
 use serde::{Deserialize, Serialize};
 
-use super::rows::Rows;
+use super::rows::{Rows, parts};
 use super::visit::{ByUser, Visits, shuffled};
 use super::{SgdOrder, SvdParams, name};
 use crate::BaselineError;
@@ -246,10 +246,11 @@ fn epoch_shuffle_kb<const K: usize, const S: usize, const BIASED: bool, L: RowOp
     let SgdSvd { pu, qi, .. } = s;
     let (pu, qi) = (pu.lines_mut::<S>(), qi.lines_mut::<S>());
     // Prefetch addresses need no bounds check: a prefetch of any address is only a hint.
+    // Only a row's first cache line is prefetched (see `PREFETCH_AHEAD`).
     let (pu_at, qi_at) = (pu.as_ptr(), qi.as_ptr());
     let rows_of = |u: u32, i: u32| {
-        prefetch_row::<S>(&prefetch, pu_at.wrapping_add(u as usize).cast());
-        prefetch_row::<S>(&prefetch, qi_at.wrapping_add(i as usize).cast());
+        prefetch(pu_at.wrapping_add(u as usize).cast());
+        prefetch(qi_at.wrapping_add(i as usize).cast());
     };
     let (groups, rest) = seq.as_chunks::<GROUP>();
     let mut ahead = groups
@@ -275,19 +276,20 @@ fn epoch_shuffle_kb<const K: usize, const S: usize, const BIASED: bool, L: RowOp
         }
         if let (Ok(mut ps), Ok(mut qs)) = (pu.get_disjoint_mut(us), qi.get_disjoint_mut(is)) {
             // Errors (and bias updates) first, from the rows as they are, then the factor
-            // updates; lane `K` of a row is its bias.
+            // updates; see [`parts`] for the lanes of a row.
             let mut es = [0f32; GROUP];
             for ((e, (p, q)), &(_, _, r)) in es.iter_mut().zip(ps.iter_mut().zip(&mut qs)).zip(g) {
-                let d = l.dot(&p[..K], &q[..K]);
+                let ((p, b_u), (q, b_i)) = (parts(&mut p[..], K), parts(&mut q[..], K));
+                let d = l.dot(p, q);
                 *e = if BIASED {
-                    let (b_u, b_i) = (&mut p[K], &mut q[K]);
                     c.error_and_biases(r, d, b_u, b_i)
                 } else {
                     r - d
                 };
             }
             for ((p, q), e) in ps.iter_mut().zip(&mut qs).zip(es) {
-                l.update(&mut p[..K], &mut q[..K], c.keep, c.lr_f * e);
+                let ((p, _), (q, _)) = (parts(&mut p[..], K), parts(&mut q[..], K));
+                l.update(p, q, c.keep, c.lr_f * e);
             }
             for e in es {
                 sse += f64::from(e) * f64::from(e);
@@ -308,7 +310,7 @@ fn epoch_shuffle_kb<const K: usize, const S: usize, const BIASED: bool, L: RowOp
 }
 
 /// One SGD step of [`epoch_shuffle_kb`] on rating `r` of the rows `p` and `q` (factors in
-/// lanes `..K`, bias in lane `K`); returns the error.
+/// lanes and bias as [`parts`] splits them); returns the error.
 #[inline(always)]
 fn one_k<const K: usize, const S: usize, const BIASED: bool, L: RowOps>(
     l: L,
@@ -317,31 +319,23 @@ fn one_k<const K: usize, const S: usize, const BIASED: bool, L: RowOps>(
     q: &mut [f32; S],
     r: f32,
 ) -> f32 {
-    let d = l.dot(&p[..K], &q[..K]);
+    let ((p, b_u), (q, b_i)) = (parts(&mut p[..], K), parts(&mut q[..], K));
+    let d = l.dot(p, q);
     let e = if BIASED {
-        let (b_u, b_i) = (&mut p[K], &mut q[K]);
         c.error_and_biases(r, d, b_u, b_i)
     } else {
         r - d
     };
-    l.update(&mut p[..K], &mut q[..K], c.keep, c.lr_f * e);
+    l.update(p, q, c.keep, c.lr_f * e);
     e
 }
 
-/// How many ratings ahead the shuffled-order loop prefetches the factor rows.
-const PREFETCH_AHEAD: usize = 4;
+/// How many ratings ahead the shuffled-order loop prefetches the factor rows. It prefetches
+/// the first cache line of each row only: the hardware's adjacent-line prefetcher brings the
+/// rest. On Zen 4 (k = 50, 20 epochs, ML-100k) this was 0.6 ms per `bias-svd` fit faster
+/// than prefetching every line of a row 4 ratings ahead, and no prefetching 2 ms slower.
+const PREFETCH_AHEAD: usize = 8;
 const GROUP: usize = 2;
-
-/// Prefetches the cache lines of the row of stride `S` at `row` (a hint only: no effect on
-/// results, and any address is allowed; [`Rows`] are aligned, so a row is `S / 16` lines).
-#[inline(always)]
-fn prefetch_row<const S: usize>(prefetch: &impl Fn(*const f32), row: *const f32) {
-    let mut j = 0;
-    while j < S {
-        prefetch(row.wrapping_add(j));
-        j += 16;
-    }
-}
 
 /// One shuffled-order epoch with run-time row lengths.
 #[inline(always)]
@@ -378,14 +372,14 @@ fn epoch_by_user_k<const K: usize, const S: usize, L: RowOps>(
         let mut p = pu[u];
         for &(i, r) in run {
             let q = &mut qi[i as usize];
-            let d = l.dot(&p[..K], &q[..K]);
+            let ((pf, b_u), (q, b_i)) = (parts(&mut p[..], K), parts(&mut q[..], K));
+            let d = l.dot(pf, q);
             let e = if c.biased {
-                let (b_u, b_i) = (&mut p[K], &mut q[K]);
                 c.error_and_biases(r, d, b_u, b_i)
             } else {
                 r - d
             };
-            l.update(&mut p[..K], &mut q[..K], c.keep, c.lr_f * e);
+            l.update(pf, q, c.keep, c.lr_f * e);
             sse += f64::from(e) * f64::from(e);
         }
         pu[u] = p;

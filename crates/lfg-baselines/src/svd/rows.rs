@@ -1,7 +1,11 @@
 //! Factor rows laid out for the SGD kernels.
 //!
-//! Each row holds its `k` factors, then its bias in lane `k`, then zeros up to the row
-//! stride, a multiple of 16 floats (64 bytes). The first row starts on a 64-byte boundary, so
+//! Each row holds its `k` factors, zeros up to a whole number of eight-lane chunks
+//! ([`lanes_for`]), more zeros, and its bias in the last lane of the row stride, a multiple
+//! of 16 floats (64 bytes). The kernels run on the whole chunks: a zero lane adds `0 * 0` to
+//! the dot product, which is what [`crate::lanes::dot8`] pads a partial chunk with anyway,
+//! and an update keeps it zero, so the bits are those of the `k` factors alone, without the
+//! cost of padding a partial chunk on every step. The first row starts on a 64-byte boundary, so
 //! every row does: a 16-lane load or store never splits across two cache lines, and a row's
 //! bias shares the row's cache lines (one bounds check, no separate bias array). The stride
 //! changes only where the numbers live, never which operations run on them.
@@ -9,10 +13,24 @@
 /// Floats per cache line.
 const LINE: usize = 16;
 
-/// The row stride for `k` factors: `k + 1` (factors and bias) rounded up to a whole number
-/// of cache lines.
+/// The factor lanes the kernels run on for `k` factors: `k` rounded up to whole eight-lane
+/// chunks (the lanes from `k` on are zero).
+pub(crate) const fn lanes_for(k: usize) -> usize {
+    k.next_multiple_of(8)
+}
+
+/// The row stride for `k` factors: the factor lanes and the bias rounded up to a whole
+/// number of cache lines.
 pub(crate) const fn stride_for(k: usize) -> usize {
-    (k + 1).next_multiple_of(LINE)
+    (lanes_for(k) + 1).next_multiple_of(LINE)
+}
+
+/// The factor lanes ([`lanes_for`]`(k)`) and the bias (the last lane) of a row of a
+/// [`Rows`].
+#[inline(always)]
+pub(crate) fn parts(row: &mut [f32], k: usize) -> (&mut [f32], &mut f32) {
+    let (b, f) = row.split_last_mut().expect("a row has a bias lane");
+    (&mut f[..lanes_for(k)], b)
 }
 
 /// `n` rows of `k` factors and a bias (see the module documentation).
@@ -71,13 +89,14 @@ impl Rows {
         rows
     }
 
-    /// Row `r`: its factors and its bias.
+    /// Row `r`: its factor lanes (see [`parts`]) and its bias.
     #[inline(always)]
     pub(crate) fn row_mut(&mut self, r: usize) -> (&mut [f32], &mut f32) {
         let s = self.stride;
-        let row = &mut self.buf[self.off + r * s..self.off + (r + 1) * s];
-        let (f, rest) = row.split_at_mut(self.k);
-        (f, &mut rest[0])
+        parts(
+            &mut self.buf[self.off + r * s..self.off + (r + 1) * s],
+            self.k,
+        )
     }
 
     /// Sets the bias of row `r`.
@@ -99,7 +118,7 @@ impl Rows {
     pub(crate) fn biases(&self) -> Vec<f32> {
         self.data()
             .chunks_exact(self.stride)
-            .map(|row| row[self.k])
+            .map(|row| row[self.stride - 1])
             .collect()
     }
 }
@@ -115,6 +134,7 @@ mod tests {
             (1, 1),
             (3, 2),
             (7, 15),
+            (6, 8),
             (5, 16),
             (4, 50),
             (2, 100),
@@ -129,6 +149,9 @@ mod tests {
                 r.set_bias(n - 1, 2.5);
                 assert_eq!(r.biases()[n - 1], 2.5);
                 assert_eq!(r.factors(), f, "the bias lane is not a factor");
+                let (lanes, _) = r.row_mut(n - 1);
+                assert_eq!(lanes.len(), k.next_multiple_of(8));
+                assert!(lanes[k..].iter().all(|&x| x == 0.0), "zero padding");
                 let first = r.row_mut(0).0.as_ptr();
                 assert_eq!(first.align_offset(64), 0, "64-byte aligned rows");
             }
@@ -136,7 +159,9 @@ mod tests {
         assert_eq!(stride_for(20), 32);
         assert_eq!(stride_for(50), 64);
         assert_eq!(stride_for(100), 112);
-        assert_eq!(stride_for(15), 16);
+        assert_eq!(stride_for(15), 32, "16 factor lanes and the bias");
+        assert_eq!(stride_for(8), 16);
         assert_eq!(stride_for(16), 32);
+        assert_eq!(stride_for(63), 80, "64 factor lanes and the bias");
     }
 }

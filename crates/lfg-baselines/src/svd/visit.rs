@@ -49,13 +49,13 @@ impl Codec {
 impl Visits {
     /// Packs `train` (see [`Visits`]).
     pub(crate) fn pack(train: &Triplets) -> Self {
-        let mut values: Vec<u32> = train.rating.iter().map(|r| r.to_bits()).collect();
-        values.sort_unstable();
-        values.dedup();
+        let Some(values) = distinct_bits(&train.rating, 256) else {
+            return Self::Wide(pack_rows(train));
+        };
         let user_bits = bits_for(train.n_users as usize).max(1);
         let item_bits = bits_for(train.n_items as usize);
         let rating_bits = bits_for(values.len());
-        if values.len() > 256 || user_bits + item_bits + rating_bits > 32 {
+        if user_bits + item_bits + rating_bits > 32 {
             return Self::Wide(pack_rows(train));
         }
         let mut ratings = [0f32; 256];
@@ -79,6 +79,27 @@ impl Visits {
             .collect();
         Self::Packed(codes, Box::new(codec))
     }
+}
+
+/// The distinct bit patterns of `xs`, sorted, or `None` when there are more than `max`
+/// (one pass with a small sorted table: rating scales have a handful of values).
+fn distinct_bits(xs: &[f32], max: usize) -> Option<Vec<u32>> {
+    let mut values: Vec<u32> = Vec::new();
+    let mut last = None;
+    for x in xs {
+        let b = x.to_bits();
+        if last == Some(b) {
+            continue;
+        }
+        last = Some(b);
+        if let Err(at) = values.binary_search(&b) {
+            if values.len() == max {
+                return None;
+            }
+            values.insert(at, b);
+        }
+    }
+    Some(values)
 }
 
 /// `rows` in the shuffled order of `epoch`: `seq[t] = rows[order[t]]` for the `order` of
@@ -204,6 +225,14 @@ mod tests {
         let many: Vec<f32> = (0..300).map(|x| 1.0 + x as f32 / 100.0).collect();
         let t = triplets(10, 10, &many, 400);
         assert!(matches!(Visits::pack(&t), Visits::Wide(r) if r == pack_rows(&t)));
+        // 256 distinct ratings still get codes.
+        let t = triplets(10, 10, &many[..256], 400);
+        assert!(matches!(Visits::pack(&t), Visits::Packed(..)));
+        assert_eq!(
+            distinct_bits(&[2.0, 1.0, 2.0, 2.0, 3.0, 1.0], 3),
+            Some(vec![1.0f32.to_bits(), 2.0f32.to_bits(), 3.0f32.to_bits()])
+        );
+        assert_eq!(distinct_bits(&[2.0, 1.0, 2.0, 3.0], 2), None);
         assert_eq!(bits_for(1), 0);
         assert_eq!(bits_for(2), 1);
         assert_eq!(bits_for(5), 3);
