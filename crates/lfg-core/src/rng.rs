@@ -188,6 +188,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn splitmix_reference_values() {
+        // First outputs of SplitMix64 seeded with 0 (Vigna's reference implementation).
+        let mut s = 0_u64;
+        assert_eq!(splitmix64(&mut s), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(splitmix64(&mut s), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
     fn same_seed_same_stream() {
         let mut a = Rng::new(42);
         let mut b = Rng::new(42);

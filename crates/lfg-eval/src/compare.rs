@@ -1,12 +1,13 @@
 //! Paired comparison of two models: paired t-test over folds, user-level bootstrap of the
 //! RMSE difference, and the sentence reports print ("A beats B by ...").
 
+use lfg_core::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EvalError, check_finite_f32, check_len};
 use crate::rating::per_user_sums;
-use crate::rng::{Xoshiro256pp, child_seed};
+use crate::rng::child_seed;
 use crate::special::student_t_two_sided_p;
 use crate::stats::{mean_std, t_interval};
 
@@ -174,7 +175,7 @@ pub fn bootstrap_rmse_diff_level(
     let mut reps: Vec<f64> = (0..n_boot as u64)
         .into_par_iter()
         .map(|r| {
-            let mut rng = Xoshiro256pp::new(child_seed(seed, r));
+            let mut rng = Rng::new(child_seed(seed, r));
             let (mut c, mut a, mut b) = (0_u64, 0.0_f64, 0.0_f64);
             for _ in 0..n_groups {
                 let g = &groups[rng.below(n_groups) as usize];
@@ -344,7 +345,7 @@ mod tests {
     }
 
     fn synthetic(n_users: u32, per_user: u32) -> (Vec<u32>, Vec<f32>, Vec<f32>, Vec<f32>) {
-        let mut rng = Xoshiro256pp::new(99);
+        let mut rng = Rng::new(99);
         let (mut u, mut a, mut b, mut t) = (vec![], vec![], vec![], vec![]);
         for user in 0..n_users {
             for _ in 0..per_user {

@@ -1,7 +1,8 @@
 //! Evaluation for `lfg`: rating and ranking metrics, fold statistics and paired comparisons.
 //!
 //! Pure functions over slices of dense indices, predictions and truths; the crate depends on
-//! no other `lfg` crate, so the runner and the reports take every figure from the same code.
+//! no other `lfg` crate but `lfg-core` (for its random-number generator), so the runner and
+//! the reports take every figure from the same code.
 //!
 //! - Rating metrics ([`rating`]): [`rmse`], [`mae`] (the paper's definitions, over all test
 //!   ratings, accumulated in `f64`), [`per_user_rmse`] (mean of each user's RMSE, as Cornac),

@@ -70,6 +70,47 @@ fn train_small(seed: u64) -> (LfgModel, Triplets, FeatureMatrix) {
     (m, t, f)
 }
 
+/// Weights of a tiny network over `synthetic`'s two demographic features: `hidden` layers,
+/// `k` factors, item factors drawn from `N(0, item_std)`, all from `seed`.
+fn tiny_weights(
+    n_items: usize,
+    hidden: &[usize],
+    k: usize,
+    item_std: f64,
+    seed: u64,
+) -> NetWeights {
+    NetWeights::init(
+        2,
+        n_items,
+        hidden,
+        k,
+        0.01,
+        1e-5,
+        ItemStart::Random(item_std),
+        &mut Rng::new(seed),
+    )
+}
+
+/// The configuration of a tiny network: `hidden` layers and `k` factors, the rest default.
+fn tiny_cfg(hidden: &[usize], k: usize) -> LfgConfig {
+    LfgConfig {
+        hidden: hidden.to_vec(),
+        k,
+        ..LfgConfig::default()
+    }
+}
+
+/// A training step's context for a tiny network (`mu` = 3.5, sparse first layer).
+fn tiny_ctx<'a>(cfg: &'a LfgConfig, device: &'a Device) -> StepCtx<'a> {
+    StepCtx {
+        cfg,
+        k: cfg.k,
+        mu_global: 3.5,
+        device,
+        sparse: true,
+    }
+}
+
 fn spec(n_items: usize, mask_rate: f64, loss: LossMode) -> BatchSpec {
     BatchSpec {
         n_items,
@@ -84,16 +125,7 @@ fn spec(n_items: usize, mask_rate: f64, loss: LossMode) -> BatchSpec {
 #[test]
 fn network_shapes() {
     let (t, f) = synthetic(10, 12, 0.5, 1);
-    let w = NetWeights::init(
-        2,
-        12,
-        &[16, 8],
-        4,
-        0.01,
-        1e-5,
-        ItemStart::Random(0.1),
-        &mut Rng::new(1),
-    );
+    let w = tiny_weights(12, &[16, 8], 4, 0.1, 1);
     assert_eq!(w.d_in(), 14);
     assert_eq!(w.hidden(), vec![16, 8]);
     let device = Device::flex();
@@ -212,30 +244,11 @@ fn per_user_mask_rate_spans_the_range() {
 #[test]
 fn loss_ignores_missing_entries() {
     let (t, f) = synthetic(8, 10, 0.5, 3);
-    let cfg = LfgConfig {
-        hidden: vec![8],
-        k: 3,
-        ..LfgConfig::default()
-    };
-    let w = NetWeights::init(
-        2,
-        10,
-        &[8],
-        3,
-        0.01,
-        1e-5,
-        ItemStart::Random(0.3),
-        &mut Rng::new(2),
-    );
+    let cfg = tiny_cfg(&[8], 3);
+    let w = tiny_weights(10, &[8], 3, 0.3, 2);
     let device = Device::flex();
     let net = LfgNet::from_weights(&w, 0.1, false, &device);
-    let ctx = StepCtx {
-        cfg: &cfg,
-        k: 3,
-        mu_global: 3.5,
-        device: &device,
-        sparse: true,
-    };
+    let ctx = tiny_ctx(&cfg, &device);
     let users: Vec<u32> = (0..8).collect();
     let b = build_batch(
         &users,
@@ -272,21 +285,8 @@ fn loss_ignores_missing_entries() {
 #[test]
 fn gradients_reach_item_factors_and_biases() {
     let (t, f) = synthetic(8, 10, 0.5, 4);
-    let cfg = LfgConfig {
-        hidden: vec![8],
-        k: 3,
-        ..LfgConfig::default()
-    };
-    let w = NetWeights::init(
-        2,
-        10,
-        &[8],
-        3,
-        0.01,
-        1e-5,
-        ItemStart::Random(0.3),
-        &mut Rng::new(3),
-    );
+    let cfg = tiny_cfg(&[8], 3);
+    let w = tiny_weights(10, &[8], 3, 0.3, 3);
     let device = Device::flex().autodiff();
     let users: Vec<u32> = (0..8).collect();
     let b = build_batch(
@@ -296,13 +296,7 @@ fn gradients_reach_item_factors_and_biases() {
         &spec(10, 0.1, LossMode::Observed),
         Some(&mut Rng::new(1)),
     );
-    let ctx = StepCtx {
-        cfg: &cfg,
-        k: 3,
-        mu_global: 3.5,
-        device: &device,
-        sparse: true,
-    };
+    let ctx = tiny_ctx(&cfg, &device);
     for freeze in [false, true] {
         let net = LfgNet::from_weights(&w, 0.1, freeze, &device);
         let grads = batch_loss(&net, b.clone(), vec![None], &ctx, None).backward();
@@ -623,29 +617,10 @@ fn fused_adam_matches_burn_adam() {
     use crate::adam::{AdamParams, Optim};
 
     let (t, f) = synthetic(12, 10, 0.5, 6);
-    let cfg = LfgConfig {
-        hidden: vec![8, 6],
-        k: 3,
-        ..LfgConfig::default()
-    };
-    let w = NetWeights::init(
-        2,
-        10,
-        &[8, 6],
-        3,
-        0.01,
-        1e-5,
-        ItemStart::Random(0.3),
-        &mut Rng::new(8),
-    );
+    let cfg = tiny_cfg(&[8, 6], 3);
+    let w = tiny_weights(10, &[8, 6], 3, 0.3, 8);
     let device = Device::flex().autodiff();
-    let ctx = StepCtx {
-        cfg: &cfg,
-        k: 3,
-        mu_global: 3.5,
-        device: &device,
-        sparse: true,
-    };
+    let ctx = tiny_ctx(&cfg, &device);
     let idx = t.by_user();
     let params = AdamParams {
         beta1: 0.9,
@@ -706,16 +681,7 @@ fn host_first_layer_matches_burn_linear_and_its_gradients() {
     use crate::first::{HostFirstLayer, SparseRows};
 
     let (t, f) = synthetic(9, 14, 0.4, 12);
-    let w = NetWeights::init(
-        2,
-        14,
-        &[8],
-        3,
-        0.01,
-        1e-5,
-        ItemStart::Random(0.3),
-        &mut Rng::new(4),
-    );
+    let w = tiny_weights(14, &[8], 3, 0.3, 4);
     let users: Vec<u32> = (0..9).collect();
     let batch = build_batch(
         &users,
