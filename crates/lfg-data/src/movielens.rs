@@ -99,30 +99,6 @@ fn line_of_dense(ratings: &[u32], dense: usize, file: &TextFile, header: usize) 
     file.line_of_row(row, header)
 }
 
-/// Looks up each dense id's side row; errors name the first rating of a missing id.
-fn align<T: Clone>(
-    ids: &[i64],
-    side: &HashMap<i64, T>,
-    what: &'static str,
-    dense_col: &[u32],
-    ratings_file: &TextFile,
-    side_file: &Path,
-    header: usize,
-) -> Result<Vec<T>, DataError> {
-    ids.iter()
-        .enumerate()
-        .map(|(d, id)| {
-            side.get(id).cloned().ok_or_else(|| DataError::UnknownId {
-                path: ratings_file.path.clone(),
-                line: line_of_dense(dense_col, d, ratings_file, header),
-                what,
-                id: *id,
-                side_file: side_file.to_path_buf(),
-            })
-        })
-        .collect()
-}
-
 fn bad_value(file: &TextFile, row: usize, field: &str, value: String, reason: String) -> DataError {
     DataError::BadValue {
         path: file.path.clone(),
@@ -133,30 +109,62 @@ fn bad_value(file: &TextFile, row: usize, field: &str, value: String, reason: St
     }
 }
 
-/// Inserts `id -> value`, rejecting an id listed twice.
-fn insert_unique<T>(
-    map: &mut HashMap<i64, (usize, T)>,
-    file: &TextFile,
-    row: usize,
+/// The records of a side file (users or items) keyed by raw id, each with the row it came
+/// from (for error messages).
+struct SideRecords<T> {
     what: &'static str,
-    id: i64,
-    value: T,
-) -> Result<(), DataError> {
-    if let Some((first, _)) = map.get(&id) {
-        return Err(DataError::DuplicateId {
-            path: file.path.clone(),
-            line: file.line_of_row(row, 0),
-            first_line: file.line_of_row(*first, 0),
-            what,
-            id,
-        });
-    }
-    map.insert(id, (row, value));
-    Ok(())
+    map: HashMap<i64, (usize, T)>,
 }
 
-fn strip_rows<T>(m: HashMap<i64, (usize, T)>) -> HashMap<i64, T> {
-    m.into_iter().map(|(k, (_, v))| (k, v)).collect()
+impl<T: Clone> SideRecords<T> {
+    fn new(what: &'static str, capacity: usize) -> Self {
+        Self {
+            what,
+            map: HashMap::with_capacity(capacity),
+        }
+    }
+
+    /// Adds the record `id -> value` read at `row` of `file`, rejecting an id listed twice.
+    fn insert(&mut self, file: &TextFile, row: usize, id: i64, value: T) -> Result<(), DataError> {
+        if let Some((first, _)) = self.map.get(&id) {
+            return Err(DataError::DuplicateId {
+                path: file.path.clone(),
+                line: file.line_of_row(row, 0),
+                first_line: file.line_of_row(*first, 0),
+                what: self.what,
+                id,
+            });
+        }
+        self.map.insert(id, (row, value));
+        Ok(())
+    }
+
+    /// The record of each dense id (`ids[d]` is the raw id of dense index `d`), in dense
+    /// order; a rated id without a record is an error naming its first rating in
+    /// `ratings_file` (`dense_col` is the ratings' column of dense indices).
+    fn align(
+        self,
+        ids: &[i64],
+        dense_col: &[u32],
+        ratings_file: &TextFile,
+        side_file: &Path,
+    ) -> Result<Vec<T>, DataError> {
+        ids.iter()
+            .enumerate()
+            .map(|(d, id)| {
+                self.map
+                    .get(id)
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| DataError::UnknownId {
+                        path: ratings_file.path.clone(),
+                        line: line_of_dense(dense_col, d, ratings_file, 0),
+                        what: self.what,
+                        id: *id,
+                        side_file: side_file.to_path_buf(),
+                    })
+            })
+            .collect()
+    }
 }
 
 fn parse_gender(file: &TextFile, row: usize, g: &str) -> Result<Gender, DataError> {
@@ -240,7 +248,7 @@ pub(crate) fn load_ml100k(data_dir: &Path) -> Result<Dataset, DataError> {
         .enumerate()
         .map(|(i, o)| (o.as_str(), i))
         .collect();
-    let mut users = HashMap::with_capacity(ids.len());
+    let mut users = SideRecords::new("user", ids.len());
     for row in 0..ids.len() {
         let age = u8::try_from(ages[row])
             .ok()
@@ -272,18 +280,10 @@ pub(crate) fn load_ml100k(data_dir: &Path) -> Result<Dataset, DataError> {
             occupation,
             zip: zips[row].clone(),
         };
-        insert_unique(&mut users, &ufile, row, "user", ids[row], user)?;
+        users.insert(&ufile, row, ids[row], user)?;
     }
     let users = Users {
-        rows: align(
-            &ratings.user_ids,
-            &strip_rows(users),
-            "user",
-            &ratings.user,
-            &rfile,
-            &ufile.path,
-            0,
-        )?,
+        rows: users.align(&ratings.user_ids, &ratings.user, &rfile, &ufile.path)?,
         occupations,
     };
 
@@ -321,7 +321,7 @@ pub(crate) fn load_ml100k(data_dir: &Path) -> Result<Dataset, DataError> {
         .iter()
         .map(|g| ifile.ints(&df, g))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut items = HashMap::with_capacity(ids.len());
+    let mut items = SideRecords::new("item", ids.len());
     for row in 0..ids.len() {
         let mut genres = Vec::new();
         for (g, f) in flags.iter().enumerate() {
@@ -346,18 +346,10 @@ pub(crate) fn load_ml100k(data_dir: &Path) -> Result<Dataset, DataError> {
             release_date: (!releases[row].is_empty()).then(|| releases[row].clone()),
             genres,
         };
-        insert_unique(&mut items, &ifile, row, "item", ids[row], item)?;
+        items.insert(&ifile, row, ids[row], item)?;
     }
     let items = Items {
-        rows: align(
-            &ratings.item_ids,
-            &strip_rows(items),
-            "item",
-            &ratings.item,
-            &rfile,
-            &ifile.path,
-            0,
-        )?,
+        rows: items.align(&ratings.item_ids, &ratings.item, &rfile, &ifile.path)?,
         genres: genre_names,
     };
     Ok(finish(DatasetId::Ml100k, ratings, users, items))
@@ -401,7 +393,7 @@ pub(crate) fn load_ml1m(data_dir: &Path) -> Result<Dataset, DataError> {
         ufile.ints(&df, "occupation")?,
     );
     let (genders, zips) = (ufile.strings(&df, "gender")?, ufile.strings(&df, "zip")?);
-    let mut users = HashMap::with_capacity(ids.len());
+    let mut users = SideRecords::new("user", ids.len());
     for row in 0..ids.len() {
         let bucket = AGE_BUCKETS
             .iter()
@@ -435,18 +427,10 @@ pub(crate) fn load_ml1m(data_dir: &Path) -> Result<Dataset, DataError> {
             occupation,
             zip: zips[row].clone(),
         };
-        insert_unique(&mut users, &ufile, row, "user", ids[row], user)?;
+        users.insert(&ufile, row, ids[row], user)?;
     }
     let users = Users {
-        rows: align(
-            &ratings.user_ids,
-            &strip_rows(users),
-            "user",
-            &ratings.user,
-            &rfile,
-            &ufile.path,
-            0,
-        )?,
+        rows: users.align(&ratings.user_ids, &ratings.user, &rfile, &ufile.path)?,
         occupations: ML1M_OCCUPATIONS.iter().map(|s| s.to_string()).collect(),
     };
 
@@ -463,7 +447,7 @@ pub(crate) fn load_ml1m(data_dir: &Path) -> Result<Dataset, DataError> {
         mfile.strings(&df, "title")?,
         mfile.strings(&df, "genres")?,
     );
-    let mut items = HashMap::with_capacity(ids.len());
+    let mut items = SideRecords::new("item", ids.len());
     for row in 0..ids.len() {
         let mut genres = Vec::new();
         for g in genre_lists[row].split('|').filter(|g| !g.is_empty()) {
@@ -485,18 +469,10 @@ pub(crate) fn load_ml1m(data_dir: &Path) -> Result<Dataset, DataError> {
             release_date: None,
             genres,
         };
-        insert_unique(&mut items, &mfile, row, "item", ids[row], item)?;
+        items.insert(&mfile, row, ids[row], item)?;
     }
     let items = Items {
-        rows: align(
-            &ratings.item_ids,
-            &strip_rows(items),
-            "item",
-            &ratings.item,
-            &rfile,
-            &mfile.path,
-            0,
-        )?,
+        rows: items.align(&ratings.item_ids, &ratings.item, &rfile, &mfile.path)?,
         genres: ML1M_GENRES.iter().map(|s| s.to_string()).collect(),
     };
     Ok(finish(DatasetId::Ml1m, ratings, users, items))
