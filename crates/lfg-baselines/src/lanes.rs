@@ -209,30 +209,29 @@ pub(crate) trait RowOps: Copy {
     fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32);
 }
 
-impl RowOps for Portable {
-    #[inline(always)]
-    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
-        dot8(self, a, b)
-    }
+/// [`RowOps`] for an eight-lane backend: [`dot8`] and [`update_rows8`] themselves.
+macro_rules! row_ops_of_lanes8 {
+    ($($(#[$attr:meta])* $t:ty),*) => {$(
+        $(#[$attr])*
+        impl RowOps for $t {
+            #[inline(always)]
+            fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+                dot8(self, a, b)
+            }
 
-    #[inline(always)]
-    fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
-        update_rows8(self, p, q, keep, le);
-    }
+            #[inline(always)]
+            fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
+                update_rows8(self, p, q, keep, le);
+            }
+        }
+    )*};
 }
 
-#[cfg(target_arch = "x86_64")]
-impl RowOps for pulp::x86::V3 {
-    #[inline(always)]
-    fn dot(self, a: &[f32], b: &[f32]) -> f32 {
-        dot8(self, a, b)
-    }
-
-    #[inline(always)]
-    fn update(self, p: &mut [f32], q: &mut [f32], keep: f32, le: f32) {
-        update_rows8(self, p, q, keep, le);
-    }
-}
+row_ops_of_lanes8!(
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    pulp::x86::V3
+);
 
 /// AVX-512: sixteen lanes per instruction, the same operations as the eight-lane kernels.
 ///
