@@ -6,29 +6,9 @@ use std::path::Path;
 pub const OCCUPATIONS: &str = "engineer\nother\nstudent\n";
 
 pub fn genres() -> String {
-    let names = [
-        "unknown",
-        "Action",
-        "Adventure",
-        "Animation",
-        "Children's",
-        "Comedy",
-        "Crime",
-        "Documentary",
-        "Drama",
-        "Fantasy",
-        "Film-Noir",
-        "Horror",
-        "Musical",
-        "Mystery",
-        "Romance",
-        "Sci-Fi",
-        "Thriller",
-        "War",
-        "Western",
-    ];
+    // ML-100k lists "unknown" and then the 18 genres of ML-1M, in the same order.
+    let names = std::iter::once("unknown").chain(lfg_data::movielens::ML1M_GENRES);
     let mut s: String = names
-        .iter()
         .enumerate()
         .map(|(i, n)| format!("{n}|{i}\n"))
         .collect();
