@@ -49,7 +49,7 @@ impl Codec {
 impl Visits {
     /// Packs `train` (see [`Visits`]).
     pub(crate) fn pack(train: &Triplets) -> Self {
-        let Some(values) = distinct_bits(&train.rating, 256) else {
+        let Some(RatingCodes { values, code }) = RatingCodes::of(&train.rating) else {
             return Self::Wide(pack_rows(train));
         };
         let user_bits = bits_for(train.n_users as usize).max(1);
@@ -69,37 +69,50 @@ impl Visits {
             rating_mask: (1u32 << rating_bits) - 1,
             ratings,
         };
-        let codes = (0..train.len())
-            .map(|t| {
-                let code = values
-                    .binary_search(&train.rating[t].to_bits())
-                    .expect("every rating is in the table") as u32;
-                (train.user[t] << codec.user_shift) | (train.item[t] << codec.item_shift) | code
-            })
+        let codes = (train.user.iter().zip(&train.item).zip(&code))
+            .map(|((&u, &i), &c)| (u << codec.user_shift) | (i << codec.item_shift) | u32::from(c))
             .collect();
         Self::Packed(codes, Box::new(codec))
     }
 }
 
-/// The distinct bit patterns of `xs`, sorted, or `None` when there are more than `max`
-/// (one pass with a small sorted table: rating scales have a handful of values).
-fn distinct_bits(xs: &[f32], max: usize) -> Option<Vec<u32>> {
-    let mut values: Vec<u32> = Vec::new();
-    let mut last = None;
-    for x in xs {
-        let b = x.to_bits();
-        if last == Some(b) {
-            continue;
+/// The distinct rating values (as bits, in first-seen order) and each rating's index among
+/// them.
+struct RatingCodes {
+    values: Vec<u32>,
+    code: Vec<u8>,
+}
+
+impl RatingCodes {
+    /// One pass with a small open-addressing table; `None` when there are more than 256
+    /// distinct values (rating scales have a handful).
+    fn of(ratings: &[f32]) -> Option<Self> {
+        const SLOTS: usize = 1024;
+        // Slot -> index into `values` + 1 (0: empty).
+        let mut table = [0u16; SLOTS];
+        let mut values: Vec<u32> = Vec::new();
+        let mut code = Vec::with_capacity(ratings.len());
+        for r in ratings {
+            let b = r.to_bits();
+            let mut slot = (b.wrapping_mul(0x9E37_79B1) >> 22) as usize % SLOTS;
+            let idx = loop {
+                match table[slot] {
+                    0 => {
+                        if values.len() == 256 {
+                            return None;
+                        }
+                        values.push(b);
+                        table[slot] = values.len() as u16;
+                        break values.len() - 1;
+                    }
+                    t if values[usize::from(t) - 1] == b => break usize::from(t) - 1,
+                    _ => slot = (slot + 1) % SLOTS,
+                }
+            };
+            code.push(idx as u8);
         }
-        last = Some(b);
-        if let Err(at) = values.binary_search(&b) {
-            if values.len() == max {
-                return None;
-            }
-            values.insert(at, b);
-        }
+        Some(Self { values, code })
     }
-    Some(values)
 }
 
 /// `rows` in the shuffled order of `epoch`: `seq[t] = rows[order[t]]` for the `order` of
@@ -228,11 +241,12 @@ mod tests {
         // 256 distinct ratings still get codes.
         let t = triplets(10, 10, &many[..256], 400);
         assert!(matches!(Visits::pack(&t), Visits::Packed(..)));
-        assert_eq!(
-            distinct_bits(&[2.0, 1.0, 2.0, 2.0, 3.0, 1.0], 3),
-            Some(vec![1.0f32.to_bits(), 2.0f32.to_bits(), 3.0f32.to_bits()])
-        );
-        assert_eq!(distinct_bits(&[2.0, 1.0, 2.0, 3.0], 2), None);
+        let c = RatingCodes::of(&[2.0, 1.0, 2.0, 2.0, 3.0, 1.0]).expect("3 values");
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(c.values, bits(&[2.0, 1.0, 3.0]));
+        assert_eq!(c.code, [0, 1, 0, 0, 2, 1]);
+        assert!(RatingCodes::of(&many[..257]).is_none());
+        assert!(RatingCodes::of(&many[..256]).is_some_and(|c| c.values.len() == 256));
         assert_eq!(bits_for(1), 0);
         assert_eq!(bits_for(2), 1);
         assert_eq!(bits_for(5), 3);
