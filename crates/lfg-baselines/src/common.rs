@@ -210,6 +210,26 @@ fn below(rng: &mut Rng, n: u64) -> u64 {
     (m >> 64) as u64
 }
 
+/// Test data: `n` ratings of `n_users x n_items` (MovieLens scale) from the stream `seed`,
+/// each row drawing its user, then its item, then `rating(row, rng)`.
+#[cfg(test)]
+pub(crate) fn random_triplets(
+    seed: u64,
+    (n_users, n_items): (u32, u32),
+    n: usize,
+    mut rating: impl FnMut(usize, &mut Rng) -> f32,
+) -> Triplets {
+    let mut rng = Rng::new(seed);
+    let mut t = Triplets::with_capacity(n_users, n_items, lfg_core::RatingScale::MOVIELENS, n);
+    for row in 0..n {
+        let u = rng.below(u64::from(n_users)) as u32;
+        let i = rng.below(u64::from(n_items)) as u32;
+        let r = rating(row, &mut rng);
+        t.push(u, i, r);
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,15 +103,22 @@ impl Rng {
             return z;
         }
         loop {
-            let u = 2.0 * self.next_f64() - 1.0;
-            let v = 2.0 * self.next_f64() - 1.0;
-            let s = u * u + v * v;
-            if s > 0.0 && s < 1.0 {
-                let f = (-2.0 * s.ln() / s).sqrt();
+            let (u, v, s) = self.polar_candidate();
+            if polar_accepts(s) {
+                let f = polar_factor(s);
                 self.spare_normal = Some(v * f);
                 return u * f;
             }
         }
+    }
+
+    /// A candidate point `(u, v, s = u^2 + v^2)` of the polar method, `u`, `v` uniform in
+    /// `[-1, 1)`.
+    #[inline]
+    fn polar_candidate(&mut self) -> (f64, f64, f64) {
+        let u = 2.0 * self.next_f64() - 1.0;
+        let v = 2.0 * self.next_f64() - 1.0;
+        (u, v, u * u + v * v)
     }
 
     /// Normal with the given mean and standard deviation.
@@ -139,14 +146,12 @@ impl Rng {
             let want = (out.len() - done).div_ceil(2).min(BATCH);
             let mut got = 0;
             while got < want {
-                let u = 2.0 * self.next_f64() - 1.0;
-                let v = 2.0 * self.next_f64() - 1.0;
-                let s = u * u + v * v;
-                pts[got] = (u, v, s);
-                got += usize::from(s > 0.0 && s < 1.0);
+                let pt = self.polar_candidate();
+                pts[got] = pt;
+                got += usize::from(polar_accepts(pt.2));
             }
             for &(u, v, s) in &pts[..want] {
-                let f = (-2.0 * s.ln() / s).sqrt();
+                let f = polar_factor(s);
                 let (z0, z1) = (u * f, v * f);
                 out[done] = (mean + std * z0) as f32;
                 done += 1;
@@ -181,6 +186,19 @@ impl Rng {
         self.shuffle(&mut v);
         v
     }
+}
+
+/// Whether the polar method keeps a candidate point with `s = u^2 + v^2`.
+#[inline]
+fn polar_accepts(s: f64) -> bool {
+    s > 0.0 && s < 1.0
+}
+
+/// The factor `f` that turns an accepted candidate `(u, v, s)` into two independent standard
+/// normal values `u f` and `v f`.
+#[inline]
+fn polar_factor(s: f64) -> f64 {
+    (-2.0 * s.ln() / s).sqrt()
 }
 
 #[cfg(test)]

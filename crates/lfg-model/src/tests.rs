@@ -111,6 +111,18 @@ fn tiny_ctx<'a>(cfg: &'a LfgConfig, device: &'a Device) -> StepCtx<'a> {
     }
 }
 
+/// The batch of users `0..n_users` of `t` (all their training ratings as inputs).
+fn first_users_batch(
+    t: &Triplets,
+    f: &FeatureMatrix,
+    n_users: u32,
+    spec: &BatchSpec,
+    rng: Option<&mut Rng>,
+) -> crate::batch::Batch {
+    let users: Vec<u32> = (0..n_users).collect();
+    build_batch(&users, &t.by_user(), f, spec, rng)
+}
+
 fn spec(n_items: usize, mask_rate: f64, loss: LossMode) -> BatchSpec {
     BatchSpec {
         n_items,
@@ -130,14 +142,7 @@ fn network_shapes() {
     assert_eq!(w.hidden(), vec![16, 8]);
     let device = Device::flex();
     let net = LfgNet::from_weights(&w, 0.1, false, &device);
-    let users: Vec<u32> = (0..5).collect();
-    let b = build_batch(
-        &users,
-        &t.by_user(),
-        &f,
-        &spec(12, 0.0, LossMode::Observed),
-        None,
-    );
+    let b = first_users_batch(&t, &f, 5, &spec(12, 0.0, LossMode::Observed), None);
     let x = Tensor::<2>::from_data(TensorData::new(b.input.clone(), [5, 14]), &device);
     let out = net.generate(NetInput::Dense(x), 0.01, &[]);
     assert_eq!(out.dims(), [5, 5]);
@@ -249,14 +254,7 @@ fn loss_ignores_missing_entries() {
     let device = Device::flex();
     let net = LfgNet::from_weights(&w, 0.1, false, &device);
     let ctx = tiny_ctx(&cfg, &device);
-    let users: Vec<u32> = (0..8).collect();
-    let b = build_batch(
-        &users,
-        &t.by_user(),
-        &f,
-        &spec(10, 0.0, LossMode::Observed),
-        None,
-    );
+    let b = first_users_batch(&t, &f, 8, &spec(10, 0.0, LossMode::Observed), None);
     let loss = |b: &crate::batch::Batch| {
         batch_loss(&net, b.clone(), vec![None], &ctx, None).into_scalar::<f32>()
     };
@@ -288,11 +286,10 @@ fn gradients_reach_item_factors_and_biases() {
     let cfg = tiny_cfg(&[8], 3);
     let w = tiny_weights(10, &[8], 3, 0.3, 3);
     let device = Device::flex().autodiff();
-    let users: Vec<u32> = (0..8).collect();
-    let b = build_batch(
-        &users,
-        &t.by_user(),
+    let b = first_users_batch(
+        &t,
         &f,
+        8,
         &spec(10, 0.1, LossMode::Observed),
         Some(&mut Rng::new(1)),
     );
@@ -682,11 +679,10 @@ fn host_first_layer_matches_burn_linear_and_its_gradients() {
 
     let (t, f) = synthetic(9, 14, 0.4, 12);
     let w = tiny_weights(14, &[8], 3, 0.3, 4);
-    let users: Vec<u32> = (0..9).collect();
-    let batch = build_batch(
-        &users,
-        &t.by_user(),
+    let batch = first_users_batch(
+        &t,
         &f,
+        9,
         &spec(14, 0.2, LossMode::Observed),
         Some(&mut Rng::new(2)),
     );

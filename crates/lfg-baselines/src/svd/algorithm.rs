@@ -614,6 +614,8 @@ mod tests {
     use super::*;
     use lfg_core::model::NoObserver;
 
+    use crate::common::random_triplets;
+
     /// Every factor and bias of `s`, as bits.
     fn bits(s: &SgdSvd) -> Vec<u32> {
         [s.pu.factors(), s.qi.factors(), s.pu.biases(), s.qi.biases()]
@@ -782,16 +784,7 @@ mod tests {
         if pulp::x86::V3::try_new().is_none() {
             tracing::warn!("no AVX2 here: the dispatched kernels are the portable ones");
         }
-        let mut rng = lfg_core::Rng::new(33);
-        let (n_users, n_items) = (40u32, 30u32);
-        let mut t = Triplets::with_capacity(n_users, n_items, RatingScale::MOVIELENS, 900);
-        for _ in 0..900 {
-            t.push(
-                rng.below(u64::from(n_users)) as u32,
-                rng.below(u64::from(n_items)) as u32,
-                (1 + rng.below(5)) as f32,
-            );
-        }
+        let t = random_triplets(33, (40, 30), 900, |_, rng| (1 + rng.below(5)) as f32);
         let rows = pack_rows(&t);
         let Visits::Packed(codes, codec) = Visits::pack(&t) else {
             panic!("40 x 30 x 5 values fit in 32 bits");
@@ -857,15 +850,7 @@ mod tests {
 
     #[test]
     fn fixed_length_kernels_equal_run_time_length_kernels_bit_for_bit() {
-        let mut rng = lfg_core::Rng::new(21);
-        let mut t = Triplets::with_capacity(30, 25, RatingScale::MOVIELENS, 400);
-        for row in 0..400u32 {
-            t.push(
-                rng.below(30) as u32,
-                rng.below(25) as u32,
-                (1 + row % 5) as f32,
-            );
-        }
+        let t = random_triplets(21, (30, 25), 400, |row, _| (1 + row % 5) as f32);
         let rows = pack_rows(&t);
         let by = ByUser::pack(&t);
         let mut order = Vec::new();
@@ -896,15 +881,7 @@ mod tests {
 
     #[test]
     fn both_orders_are_seed_deterministic_and_differ() {
-        let mut rng = lfg_core::Rng::new(8);
-        let mut t = Triplets::with_capacity(20, 15, RatingScale::MOVIELENS, 200);
-        for row in 0..200u32 {
-            t.push(
-                rng.below(20) as u32,
-                rng.below(15) as u32,
-                (1 + row % 5) as f32,
-            );
-        }
+        let t = random_triplets(8, (20, 15), 200, |row, _| (1 + row % 5) as f32);
         let fit = |order, seed| {
             let p = SvdParams {
                 factors: 4,

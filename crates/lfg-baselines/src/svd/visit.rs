@@ -187,19 +187,12 @@ impl ByUser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lfg_core::RatingScale;
+    use crate::common::random_triplets;
 
     fn triplets(n_users: u32, n_items: u32, ratings: &[f32], n: usize) -> Triplets {
-        let mut rng = lfg_core::Rng::new(5);
-        let mut t = Triplets::with_capacity(n_users, n_items, RatingScale::MOVIELENS, n);
-        for row in 0..n {
-            t.push(
-                rng.below(u64::from(n_users)) as u32,
-                rng.below(u64::from(n_items)) as u32,
-                ratings[row % ratings.len()],
-            );
-        }
-        t
+        random_triplets(5, (n_users, n_items), n, |row, _| {
+            ratings[row % ratings.len()]
+        })
     }
 
     #[test]
